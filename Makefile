@@ -1,0 +1,72 @@
+# The front door: `make run` starts the site, `make test` runs every test.
+# Both create .venv on first use with a Python 3.12+ (3.13 preferred).
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# A Python new enough for Django 6.1: the first of these that exists.
+PYTHON ?= $(shell for p in python3.13 python3.12 \
+	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+
+.PHONY: run test test-sqlite test-postgres lint check venv browser clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "No Python 3.12 or newer found. Install Python 3.13 (for example 'pyenv install 3.13'" >&2; \
+		echo "or your system's python3.13 package), or run: make PYTHON=/path/to/python3.13 ..." >&2; \
+		exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Local runs default to DEBUG (a development secret key, runserver serving
+# static files, no HTTPS redirect); set DEBUG=false to run production-like.
+run lint: export DEBUG ?= true
+
+## run: set up and serve the campaign on http://$(HOST):$(PORT), with the task worker
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_campaign
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site and the worker)"
+	@trap 'kill 0' EXIT INT TERM; \
+		$(PY) manage.py db_worker --interval 1 & \
+		$(PY) manage.py runserver $(HOST):$(PORT)
+
+## browser: Debian's Chromium for the browser tests (Playwright never downloads one)
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM): 'sudo apt-get install chromium'," >&2; \
+			echo "or set CHROMIUM=/path/to/chromium." >&2; exit 1; \
+		fi; fi
+
+## test: set up and run the whole suite (DATABASE_URL picks the database; SQLite by default)
+test: venv browser
+	CHROMIUM_PATH=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-sqlite:
+	DATABASE_URL= $(MAKE) test
+
+test-postgres:
+	DATABASE_URL=$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/petition} $(MAKE) test
+
+## lint: ruff and the migrations check
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""Load a campaign's content (letter, asks, facts, sources, stories) from a TOML file.
+
+Loading is idempotent and never overwrites what staff have edited in the admin:
+a campaign that already exists is left as it is unless `reset` is asked for.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import Ask, Campaign, Fact, Source, Story
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    campaign: Campaign
+    action: str  # "created", "reset" or "unchanged"
+
+
+def content_files():
+    return sorted(CONTENT_DIR.glob("*.toml"))
+
+
+@transaction.atomic
+def load_campaign(path, *, reset=False):
+    """Create the campaign described in `path` if it is missing; with `reset`, replace it."""
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    fields = _stripped(data["campaign"])
+    slug = fields.pop("slug")
+
+    campaign, created = Campaign.objects.get_or_create(slug=slug, defaults=fields)
+    if not created and not reset:
+        return Loaded(campaign, "unchanged")
+
+    sources = {}
+    for entry in data.get("sources", []):
+        entry = dict(entry)
+        key = entry.pop("key")
+        source, _ = Source.objects.get_or_create(name=entry["name"], defaults=entry)
+        if reset:
+            Source.objects.filter(pk=source.pk).update(**entry)
+        sources[key] = source
+
+    if not created:
+        Campaign.objects.filter(pk=campaign.pk).update(**fields)
+        campaign.refresh_from_db()
+        for related in (campaign.asks, campaign.facts, campaign.stories):
+            related.all().delete()
+
+    Ask.objects.bulk_create(
+        Ask(campaign=campaign, position=position, **_stripped(ask))
+        for position, ask in enumerate(data.get("asks", []), start=1)
+    )
+    Fact.objects.bulk_create(
+        Fact(campaign=campaign, position=position, **_stripped(fact, source=sources[fact["source"]]))
+        for position, fact in enumerate(data.get("facts", []), start=1)
+    )
+    Story.objects.bulk_create(
+        Story(campaign=campaign, position=position, **_stripped(story))
+        for position, story in enumerate(data.get("stories", []), start=1)
+    )
+    return Loaded(campaign, "created" if created else "reset")
+
+
+def _stripped(entry, **overrides):
+    values = {key: value.strip() if isinstance(value, str) else value for key, value in entry.items()}
+    return values | overrides

@@ -1,0 +1,199 @@
+"""The open letter: who it is to, what it asks, and the facts behind it."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+def paragraphs(text):
+    """Split text written in the admin into paragraphs at blank lines."""
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+class CampaignQuerySet(models.QuerySet):
+    def public(self):
+        """Campaigns anyone may read: everything but drafts."""
+        return self.exclude(status=Campaign.Status.DRAFT)
+
+    def front_page(self):
+        """The campaign shown at `/`: the newest open one, else the newest public one."""
+        return (
+            self.public()
+            .annotate(is_open=Q(status=Campaign.Status.OPEN))
+            .order_by("-is_open", models.F("opens_at").desc(nulls_last=True), "-pk")
+            .first()
+        )
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open for signatures"
+        CLOSED = "closed", "Closed"
+        DELIVERED = "delivered", "Delivered"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(
+        max_length=600, help_text="One or two sentences shown under the title and in search results."
+    )
+    recipient_name = models.CharField(max_length=120)
+    recipient_role = models.CharField(
+        max_length=200, help_text="For example: Secretary of State for Digital, Culture, Media and Sport."
+    )
+    letter = models.TextField(help_text="The letter itself. Separate paragraphs with a blank line.")
+    letter_sign_off = models.CharField(
+        max_length=200, blank=True, help_text="The closing line, e.g. “Yours sincerely, the undersigned”."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    signature_goal = models.PositiveIntegerField(default=10_000)
+    share_text = models.CharField(
+        max_length=280, help_text="The line people share on social media and in link previews."
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__isnull=True) | Q(opens_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="campaign_closes_after_it_opens",
+                violation_error_message="The closing date must be after the opening date.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | Q(delivered_at__isnull=False),
+                name="campaign_delivered_has_date",
+                violation_error_message="A delivered campaign needs the date it was delivered.",
+            ),
+            models.CheckConstraint(
+                condition=Q(signature_goal__gt=0),
+                name="campaign_goal_positive",
+                violation_error_message="The signature goal must be at least 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaign:detail", kwargs={"slug": self.slug})
+
+    def is_accepting_signatures(self, now=None):
+        """True while the letter is open and inside its opening window."""
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.OPEN
+            and (self.opens_at is None or self.opens_at <= now)
+            and (self.closes_at is None or now < self.closes_at)
+        )
+
+    @property
+    def letter_paragraphs(self):
+        return paragraphs(self.letter)
+
+
+class Ask(models.Model):
+    """One point of the plan the letter asks the recipient to adopt."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="asks")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    explanation = models.TextField()
+
+    class Meta:
+        ordering = ["campaign", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "position"], name="ask_unique_position"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Source(models.Model):
+    """Where a figure comes from, so every reader can check it."""
+
+    name = models.CharField(max_length=250, unique=True, help_text="The publication or dataset.")
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    url = models.URLField(blank=True, max_length=500)
+    note = models.TextField(blank=True, help_text="Anything a reader should know about this source.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Fact(models.Model):
+    """A sourced figure: a number, what it counts, where and when."""
+
+    class Qualifier(models.TextChoices):
+        EXACTLY = "", "Exactly"
+        MORE_THAN = "more than", "More than"
+        NEARLY = "nearly", "Nearly"
+
+    class Unit(models.TextChoices):
+        COUNT = "count", "A count"
+        PERCENT = "percent", "A percentage"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="facts")
+    position = models.PositiveSmallIntegerField(default=0)
+    qualifier = models.CharField(max_length=10, choices=Qualifier, blank=True, default=Qualifier.EXACTLY)
+    number = models.PositiveIntegerField()
+    unit = models.CharField(max_length=10, choices=Unit, default=Unit.COUNT)
+    counts = models.CharField(max_length=250, help_text="What the number counts, e.g. “child abuse image offences recorded by police”.")
+    area = models.CharField(max_length=120, help_text="For example: Sussex, the UK, the South West.")
+    period = models.CharField(max_length=120, help_text="For example: 2016/17 to 2020/21.")
+    context = models.CharField(max_length=300, blank=True, help_text="An optional sentence of context.")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="facts")
+
+    class Meta:
+        ordering = ["campaign", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "position"], name="fact_unique_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.figure} {self.counts} ({self.area}, {self.period})"
+
+    @property
+    def figure(self):
+        """The number as a person reads it: “more than 3,380”, “37%”."""
+        number = f"{self.number:,}" + ("%" if self.unit == self.Unit.PERCENT else "")
+        return f"{self.qualifier} {number}" if self.qualifier else number
+
+
+class Story(models.Model):
+    """A case study that shows what the figures mean for one family."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="stories")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Separate paragraphs with a blank line.")
+    names_changed = models.BooleanField(
+        default=True, help_text="Show the note that names have been changed to protect those involved."
+    )
+
+    class Meta:
+        ordering = ["campaign", "position", "pk"]
+        verbose_name_plural = "stories"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "position"], name="story_unique_position"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def paragraphs(self):
+        return paragraphs(self.body)

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Open letter administration"
+admin.site.site_title = "Open letter admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("campaign.urls")),
+]

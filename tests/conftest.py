@@ -1,0 +1,68 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from campaign.loading import content_files, load_campaign
+from campaign.models import Ask, Campaign, Fact, Source
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files():
+    """Collect static files once, so pages are served with hashed names as in production."""
+    call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture
+def make_campaign(db):
+    """Return a function that creates a campaign; keyword arguments override the defaults."""
+
+    def make(**fields):
+        slug = fields.pop("slug", f"letter-{Campaign.objects.count() + 1}")
+        defaults = {
+            "title": "Keep children safe online",
+            "summary": "Ask the minister to act.",
+            "recipient_name": "A. Minister MP",
+            "recipient_role": "Secretary of State",
+            "letter": "Dear Minister,\n\nPlease act.",
+            "status": Campaign.Status.OPEN,
+            "opens_at": timezone.now() - timedelta(days=1),
+            "signature_goal": 1000,
+            "share_text": "I signed.",
+        }
+        return Campaign.objects.create(slug=slug, **(defaults | fields))
+
+    return make
+
+
+@pytest.fixture
+def make_fact(db):
+    def make(campaign, **fields):
+        source = fields.pop("source", None) or Source.objects.get_or_create(name="Police FOI replies")[0]
+        defaults = {
+            "position": campaign.facts.count() + 1,
+            "number": 100,
+            "counts": "offences recorded",
+            "area": "Sussex",
+            "period": "2020/21",
+        }
+        return Fact.objects.create(campaign=campaign, source=source, **(defaults | fields))
+
+    return make
+
+
+@pytest.fixture
+def make_ask(db):
+    def make(campaign, **fields):
+        defaults = {"position": campaign.asks.count() + 1, "title": "Do this", "explanation": "Because."}
+        return Ask.objects.create(campaign=campaign, **(defaults | fields))
+
+    return make
+
+
+@pytest.fixture
+def real_campaign(db):
+    """The open letter this site ships with, loaded as `make run` loads it."""
+    (path,) = content_files()
+    return load_campaign(path).campaign
