@@ -151,7 +151,9 @@ class Fact(models.Model):
     qualifier = models.CharField(max_length=10, choices=Qualifier, blank=True, default=Qualifier.EXACTLY)
     number = models.PositiveIntegerField()
     unit = models.CharField(max_length=10, choices=Unit, default=Unit.COUNT)
-    counts = models.CharField(max_length=250, help_text="What the number counts, e.g. “child abuse image offences recorded by police”.")
+    counts = models.CharField(
+        max_length=250, help_text="What the number counts, e.g. “child abuse image offences recorded by police”."
+    )
     area = models.CharField(max_length=120, help_text="For example: Sussex, the UK, the South West.")
     period = models.CharField(max_length=120, help_text="For example: 2016/17 to 2020/21.")
     context = models.CharField(max_length=300, blank=True, help_text="An optional sentence of context.")

@@ -6,10 +6,7 @@ from campaign.models import Ask, Campaign, Fact, Source, Story
 
 def snapshot():
     """Everything the loader writes, as comparable values."""
-    return [
-        list(model.objects.order_by("pk").values())
-        for model in (Campaign, Ask, Fact, Source, Story)
-    ]
+    return [list(model.objects.order_by("pk").values()) for model in (Campaign, Ask, Fact, Source, Story)]
 
 
 def test_loader_creates_the_open_letter_with_its_five_asks(real_campaign):

@@ -15,7 +15,7 @@ def test_front_page_shows_the_letter_its_recipient_asks_facts_and_story(client, 
     assert "<h1>Put children at the heart of the Online Safety Bill</h1>" in page
     assert "To Nadine Dorries MP,<br>Secretary of State for Digital, Culture, Media and Sport" in page
     assert "We are writing to ask you to put children at the heart of the Online Safety Bill." in page
-    assert page.count('<li>\n          <h3>') == 5
+    assert page.count("<li>\n          <h3>") == 5
     assert "A funded voice for children" in page
     assert "More than 3,380" in page and "Sussex, 2016/17 to 2020/21" in page
     assert "Source:" in page and "as reported by The Argus (Brighton)" in page
@@ -32,7 +32,10 @@ def test_campaign_page_links_to_its_canonical_address_and_share_card(client, rea
     canonical = "https://letter.example.org/c/online-safety-bill/"
     assert f'<link rel="canonical" href="{canonical}">' in page
     assert f'<meta property="og:url" content="{canonical}">' in page
-    assert re.search(r'<meta property="og:image" content="https://letter\.example\.org/static/img/share-card\.[0-9a-f]{12}\.png">', page)
+    assert re.search(
+        r'<meta property="og:image" content="https://letter\.example\.org/static/img/share-card\.[0-9a-f]{12}\.png">',
+        page,
+    )
     assert '<meta name="twitter:card" content="summary_large_image">' in page
     assert "I&#x27;ve signed the open letter" in page
 

@@ -1,0 +1,130 @@
+"""Settings come from the environment; each case runs Django in a fresh process."""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "letter.example.org",
+    "SITE_URL": "https://letter.example.org",
+    "DATABASE_URL": "postgres://petition:secret@db.internal:5432/petition",
+    "REDIS_URL": "redis://cache.internal:6379/1",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+}
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "DATABASE": {k: settings.DATABASES["default"].get(k) for k in ("ENGINE", "NAME", "HOST", "PORT", "USER")},
+    "CACHE": settings.CACHES["default"],
+    "MAILERS": settings.MAILERS,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+}, default=str))
+"""
+
+
+def run_django(args, **environment):
+    """Run Python with exactly the given environment, outside pytest (so not in test mode)."""
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **environment}
+    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+
+
+def settings_under(**environment):
+    result = run_django(["-c", PRINT_SETTINGS], **environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_settings_pass_the_deployment_checklist_silently():
+    result = run_django(["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_production_urls_configure_postgres_redis_and_smtp():
+    settings = settings_under(**PRODUCTION)
+
+    assert settings["DEBUG"] is False
+    assert settings["DATABASE"] == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "petition",
+        "HOST": "db.internal",
+        "PORT": 5432,
+        "USER": "petition",
+    }
+    assert settings["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["CACHE"]["LOCATION"] == "redis://cache.internal:6379/1"
+    assert settings["MAILERS"]["default"] == {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": "smtp.example.org",
+            "port": 587,
+            "username": "mailer",
+            "password": "secret",
+            "use_tls": True,
+            "timeout": 10,
+        },
+    }
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_a_new_checkout_runs_on_sqlite_with_cache_in_memory():
+    settings = settings_under(DEBUG="true")
+
+    assert settings["DATABASE"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert settings["DATABASE"]["NAME"] == str(BASE_DIR / "db.sqlite3")
+    assert settings["CACHE"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert settings["MAILERS"]["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert settings["SECURE_SSL_REDIRECT"] is False
+
+
+def test_cache_url_wins_over_redis_url():
+    settings = settings_under(DEBUG="true", REDIS_URL="redis://one:6379/0", CACHE_URL="locmemcache://")
+    assert settings["CACHE"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    environment = dict(PRODUCTION)
+    del environment["SECRET_KEY"]
+
+    result = run_django(["-c", PRINT_SETTINGS], **environment)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [("DEBUG", "perhaps"), ("SITE_URL", "not a url"), ("CONN_MAX_AGE", "soon")])
+def test_a_malformed_value_stops_start_up_with_its_name(name, value):
+    result = run_django(["-c", PRINT_SETTINGS], **(PRODUCTION | {name: value}))
+
+    assert result.returncode != 0
+    assert name in result.stderr or value in result.stderr
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    settings_source = (BASE_DIR / "config" / "settings.py").read_text()
+    example = (BASE_DIR / ".env.example").read_text()
+
+    read = set(re.findall(r'env(?:\.\w+|_bool)\(\s*"([A-Z_]+)"', settings_source))
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+
+    assert len(read) > 10
+    assert read <= documented, f"undocumented: {sorted(read - documented)}"
