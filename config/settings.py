@@ -6,6 +6,7 @@ are safe for a laptop; production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS,
 SITE_URL, DATABASE_URL, EMAIL_URL and REDIS_URL.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -204,6 +205,45 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
+
+# Signing: links, abuse defences and the count.
+def env_limits(name, default):
+    """Rate limits written as "count/seconds" pairs, e.g. "10/60,60/3600"."""
+    try:
+        return [tuple(int(n) for n in part.split("/")) for part in env.list(name, default=default.split(","))]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must look like 10/60,60/3600 (count/seconds).") from None
+
+
+def env_networks(name):
+    try:
+        return [ipaddress.ip_network(value) for value in env.list(name, default=[])]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None
+
+
+CONFIRMATION_LINK_MAX_AGE = env.int("CONFIRMATION_LINK_MAX_AGE", default=7 * 86400)
+EMAILS_PER_SIGNATURE_PER_HOUR = env.int("EMAILS_PER_SIGNATURE_PER_HOUR", default=3)
+SIGN_FORM_MIN_SECONDS = env.int("SIGN_FORM_MIN_SECONDS", default=3)
+SIGN_FORM_MAX_AGE = env.int("SIGN_FORM_MAX_AGE", default=24 * 3600)
+SIGN_LIMITS_PER_IP = env_limits("SIGN_LIMITS_PER_IP", "10/60,100/3600")
+SIGN_LIMITS_PER_DOMAIN = env_limits("SIGN_LIMITS_PER_DOMAIN", "20/60,200/3600")
+RESEND_LIMITS_PER_IP = env_limits("RESEND_LIMITS_PER_IP", "5/60,20/3600")
+# The large providers that carry most people's mail: never limited by domain.
+RATE_LIMIT_EXEMPT_DOMAINS = set(
+    env.list(
+        "RATE_LIMIT_EXEMPT_DOMAINS",
+        default=(
+            "gmail.com,googlemail.com,hotmail.com,hotmail.co.uk,outlook.com,live.com,live.co.uk,msn.com,"
+            "icloud.com,me.com,mac.com,yahoo.com,yahoo.co.uk,ymail.com,aol.com,aol.co.uk,btinternet.com,"
+            "sky.com,talktalk.net,virginmedia.com,ntlworld.com,blueyonder.co.uk,tiscali.co.uk,gmx.com,gmx.co.uk,"
+            "mail.com,protonmail.com,proton.me,nhs.net,outlook.co.uk"
+        ).split(","),
+    )
+)
+# Proxies or load balancers whose X-Forwarded-For is believed (addresses or networks). None by default.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=2)
 
 LOGGING = {
     "version": 1,

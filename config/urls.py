@@ -7,4 +7,5 @@ admin.site.site_title = "Open letter admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("campaign.urls")),
+    path("", include("petition.urls")),
 ]

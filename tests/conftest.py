@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -12,6 +13,14 @@ from campaign.models import Ask, Campaign, Fact, Source
 def static_files():
     """Collect static files once, so pages are served with hashed names as in production."""
     call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Counts, rate limits and recent signers live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,184 @@
+"""The sign and resend forms: validation, normalisation and messages written for people."""
+
+import re
+import time
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django_countries import countries
+from localflavor.gb.forms import GBPostcodeField
+
+from . import postcodes
+
+# Control characters other than tab and newlines have no place in a name or message.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+FORM_CLOCK_SALT = "petition.sign-form-clock"
+
+
+def clean_text(value, label):
+    value = unicodedata.normalize("NFC", value).strip()
+    if CONTROL_CHARACTERS.search(value):
+        raise forms.ValidationError(f"{label} contains characters we cannot accept. Please retype it.")
+    return value
+
+
+class ErrorSummaryMixin:
+    """Marks fields with errors for assistive technology, as the GOV.UK error pattern does."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                described_by = [f"{self[name].auto_id}-error"]
+                if self.fields[name].help_text:
+                    described_by.insert(0, f"{self[name].auto_id}-hint")
+                widget.attrs.update({"aria-invalid": "true", "aria-describedby": " ".join(described_by)})
+
+
+class SignForm(ErrorSummaryMixin, forms.Form):
+    LOCATION_CHOICES = [("uk", "I live in the UK"), ("abroad", "I live outside the UK")]
+
+    first_name = forms.CharField(
+        max_length=50,
+        error_messages={"required": "Enter your first name", "max_length": "First name must be 50 characters or fewer"},
+        widget=forms.TextInput(attrs={"autocomplete": "given-name", "spellcheck": "false"}),
+    )
+    last_name = forms.CharField(
+        max_length=50,
+        error_messages={"required": "Enter your last name", "max_length": "Last name must be 50 characters or fewer"},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="We will email you a link to confirm your signature. We never show your email address.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    location = forms.ChoiceField(
+        label="Where do you live?",
+        choices=LOCATION_CHOICES,
+        initial="uk",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Tell us whether you live in the UK", "invalid_choice": "Choose one of the options"},
+    )
+    postcode = GBPostcodeField(
+        label="Postcode",
+        required=False,
+        max_length=16,
+        help_text="For the count by region. We never publish your full postcode.",
+        error_messages={
+            "invalid": "Enter a real UK postcode, like SW1A 1AA",
+            "max_length": "Enter a real UK postcode, like SW1A 1AA",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false", "size": "10"}),
+    )
+    country = forms.ChoiceField(
+        label="Country",
+        required=False,
+        choices=[("", "Choose your country")] + [(code, name) for code, name in countries if code != "GB"],
+        error_messages={"invalid_choice": "Choose your country from the list"},
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    show_name = forms.BooleanField(
+        label="Show my first name and the initial of my last name in the list of people who have signed",
+        required=False,
+    )
+    contact_opt_in = forms.BooleanField(
+        label="Email me about this campaign's progress and what happens next",
+        required=False,
+    )
+    message = forms.CharField(
+        label="Message to the minister (optional)",
+        required=False,
+        max_length=500,
+        help_text="Up to 500 characters. It may be shown publicly after our staff have read it.",
+        error_messages={"max_length": "Message must be 500 characters or fewer (it has %(show_value)d)"},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # A field people never see: software that fills in every field gives itself away.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    # Rendered by the template from fresh_clock(), never from the submitted value.
+    started = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+
+    def fresh_clock(self):
+        """A signed start time for the form as it is rendered now.
+
+        Each render starts the clock again, so a form refused as too fast or
+        too old can simply be sent again with every input kept.
+        """
+        return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{self.campaign.pk}:{int(time.time())}")
+
+    @property
+    def is_bot(self):
+        """True when the hidden field was filled in: answer as if it worked, store nothing."""
+        return bool(self.cleaned_data.get("website"))
+
+    def clean_first_name(self):
+        return clean_text(self.cleaned_data["first_name"], "First name")
+
+    def clean_last_name(self):
+        return clean_text(self.cleaned_data["last_name"], "Last name")
+
+    def clean_message(self):
+        return clean_text(self.cleaned_data["message"], "Your message")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("location") == "uk" and not data.get("postcode") and "postcode" not in self.errors:
+            self.add_error("postcode", "Enter your postcode, or choose “I live outside the UK”")
+        if data.get("location") == "uk" and data.get("postcode") and not postcodes.area_for(data["postcode"]):
+            self.add_error("postcode", "Enter a real UK postcode, like SW1A 1AA")
+        if data.get("location") == "abroad" and not data.get("country") and "country" not in self.errors:
+            self.add_error("country", "Choose the country you live in")
+        self._check_clock()
+        return data
+
+    def _check_clock(self):
+        """Refuse forms sent faster than a person can type, or left open for days."""
+        try:
+            clock = self.cleaned_data.get("started", "")
+            campaign_pk, started = signing.Signer(salt=FORM_CLOCK_SALT).unsign(clock).split(":")
+            elapsed = time.time() - int(started)
+        except (signing.BadSignature, ValueError):
+            elapsed = None
+        if elapsed is None or campaign_pk != str(self.campaign.pk) or elapsed > settings.SIGN_FORM_MAX_AGE:
+            raise forms.ValidationError(
+                "This form had expired. Please check your details and press “Sign the letter” again.",
+                code="expired",
+            )
+        if elapsed < settings.SIGN_FORM_MIN_SECONDS:
+            raise forms.ValidationError(
+                "That was quicker than we expected from a person. Please check your details and press "
+                "“Sign the letter” again.",
+                code="too_fast",
+            )
+
+
+class ResendForm(ErrorSummaryMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The address you signed with.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )

@@ -1,0 +1,137 @@
+"""Signatures, the sharded counts of confirmed ones, and the outbox of emails to signers."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from campaign.models import Campaign
+
+
+class SignatureQuerySet(models.QuerySet):
+    def for_campaign(self, campaign):
+        return self.filter(campaign=campaign)
+
+    def confirmed(self):
+        """Signatures that count: confirmed by email and not invalidated."""
+        return self.filter(status=Signature.Status.CONFIRMED)
+
+    def public(self):
+        """Confirmed signers who agreed to have their name shown."""
+        return self.confirmed().filter(show_name=True)
+
+
+class Signature(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for email confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        INVALIDATED = "invalidated", "Invalidated"
+
+    class MessageStatus(models.TextChoices):
+        NONE = "", "No message"
+        PENDING = "pending", "Waiting for moderation"
+        APPROVED = "approved", "Approved"
+        HIDDEN = "hidden", "Hidden"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="signatures")
+    status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
+    first_name = models.CharField(max_length=50)
+    last_name = models.CharField(max_length=50)
+    # As typed (trimmed), for sending; never shown publicly.
+    email = models.CharField(max_length=254)
+    # Case- and Unicode-folded: one signature per address per campaign.
+    email_normalised = models.CharField(max_length=254)
+    # Dots and +tags removed where the provider ignores them, for spotting repeat signers.
+    email_canonical = models.CharField(max_length=254)
+    email_domain = models.CharField(max_length=253)
+    postcode = models.CharField(max_length=8, blank=True, help_text="Normalised UK postcode; blank outside the UK.")
+    country = models.CharField(max_length=2, default="GB", help_text="ISO 3166 code.")
+    region = models.CharField(max_length=40, help_text="Key of the region counted, from the postcode or 'outside-uk'.")
+    show_name = models.BooleanField(default=False)
+    contact_opt_in = models.BooleanField(default=False)
+    message = models.TextField(max_length=500, blank=True)
+    message_status = models.CharField(max_length=10, choices=MessageStatus, blank=True, default=MessageStatus.NONE)
+    consent_version = models.CharField(max_length=20)
+    ip_hash = models.CharField(max_length=32, blank=True, help_text="Keyed hash of the signer's IP address.")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "email_normalised"], name="signature_one_per_email"),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+                name="signature_confirmed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=(Q(message="") & Q(message_status="")) | (~Q(message="") & ~Q(message_status="")),
+                name="signature_message_has_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "-confirmed_at"], name="signature_recent_idx"),
+            models.Index(fields=["campaign", "-created_at"], name="signature_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name[:1]}."
+
+    @property
+    def public_name(self):
+        """First name and last initial: all that is ever shown publicly."""
+        return f"{self.first_name} {self.last_name[:1]}." if self.last_name else self.first_name
+
+
+class SignatureCount(models.Model):
+    """One shard of a campaign's confirmed count in one region.
+
+    Confirmations add to a random shard in the same transaction, so the sum is
+    always exact and no single row becomes a lock queue under a surge.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="signature_counts")
+    region = models.CharField(max_length=40)
+    shard = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "region", "shard"], name="signaturecount_unique_shard"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.region}/{self.shard}: {self.count}"
+
+
+class OutgoingEmail(models.Model):
+    """An email to a signer, kept until it is sent so that none is lost or sent twice."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", "Confirm your signature"
+        ALREADY_SIGNED = "already_signed", "You have already signed"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=Kind)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=200, blank=True, help_text="The error's type and SMTP code only.")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoingemail_due_idx"
+            ),
+            models.Index(fields=["signature", "-created_at"], name="outgoingemail_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"

@@ -1,0 +1,81 @@
+"""Which region of the UK a postcode is in, from the table of postcode areas in data/.
+
+A postcode's area is its leading letters (BN for BN1 1AA). The table maps each
+of the 124 areas to its region and nation; see the comments at its top for its
+source and for the areas that cross a regional border.
+"""
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+TABLE = Path(__file__).resolve().parent / "data" / "postcode_areas.csv"
+OUTSIDE_UK = "outside-uk"
+
+# In the order they are listed on the site: England's regions north to south, then the nations.
+REGION_NAMES = [
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+    "Wales",
+    "Scotland",
+    "Northern Ireland",
+    "Channel Islands and Isle of Man",
+]
+
+
+@dataclass(frozen=True)
+class Region:
+    key: str
+    name: str
+    nation: str
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    region: Region
+
+
+def _key(name):
+    return re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
+
+
+@cache
+def areas():
+    """Postcode areas by code, read once from the shipped table."""
+    with TABLE.open(encoding="utf-8") as file:
+        rows = csv.DictReader(line for line in file if not line.startswith("#"))
+        return {
+            row["area"]: Area(row["area"], row["name"], Region(_key(row["region"]), row["region"], row["nation"]))
+            for row in rows
+        }
+
+
+@cache
+def regions():
+    """Every region a signature can be counted in, in display order, by key."""
+    found = {area.region.key: area.region for area in areas().values()}
+    ordered = [found[_key(name)] for name in REGION_NAMES]
+    ordered.append(Region(OUTSIDE_UK, "Outside the UK", "Outside the UK"))
+    return {region.key: region for region in ordered}
+
+
+def area_for(postcode):
+    """The area of a normalised postcode ("BN1 1AA" → Brighton), or None if unknown."""
+    match = re.match(r"[A-Z]{1,2}", postcode)
+    return areas().get(match.group()) if match else None
+
+
+def district(postcode):
+    """The outward code ("BN1" of "BN1 1AA"): precise enough to say where, too coarse to find someone."""
+    return postcode.split(" ", 1)[0]

@@ -1,0 +1,47 @@
+"""What the public sees of the signatures: the chart's rows and the latest named signers."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django_countries import countries
+
+from . import postcodes
+from .models import Signature
+
+RECENT = 10
+
+
+def region_rows(totals):
+    """Rows for the regional chart: name, count, and bar length as a share of the largest."""
+    regions = postcodes.regions()
+    largest = max(totals.by_region.values(), default=0) or 1
+    return [
+        {"name": regions[key].name, "count": count, "share": round(100 * count / largest, 1)}
+        for key, count in totals.by_region.items()
+        if key in regions
+    ]
+
+
+def recent_signatories(campaign):
+    """The latest confirmed signers who chose to be named: first name, initial, and area only."""
+    key = f"petition:recent:{campaign.pk}"
+    recent = cache.get(key)
+    if recent is None:
+        rows = (
+            Signature.objects.for_campaign(campaign)
+            .public()
+            .order_by("-confirmed_at")
+            .values("first_name", "last_name", "postcode", "country", "confirmed_at")[:RECENT]
+        )
+        recent = [
+            {"name": f"{row['first_name']} {row['last_name'][:1]}.", "place": _place(row), "at": row["confirmed_at"]}
+            for row in rows
+        ]
+        cache.set(key, recent, settings.COUNT_CACHE_SECONDS)
+    return recent
+
+
+def _place(row):
+    if row["postcode"]:
+        area = postcodes.area_for(row["postcode"])
+        return area.name if area else ""
+    return countries.name(row["country"])

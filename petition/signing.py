@@ -1,0 +1,159 @@
+"""Signing, confirming and withdrawing: the supporter's side of a signature.
+
+A signature is stored as pending with its confirmation email in the outbox, in
+one transaction. It counts only once its link is opened and the button on that
+page pressed. Signing again with the same address never makes a second row (a
+database constraint sees to that, even for simultaneous submissions): the
+signer gets the right email instead, and the page says the same to everyone.
+"""
+
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from . import counting, emails, postcodes
+from .models import OutgoingEmail, Signature
+
+# The privacy notice and consent wording a signer saw; change it whenever they change.
+CONSENT_VERSION = "2026-11-23"
+
+CONFIRM_SALT = "petition.confirm"
+WITHDRAW_SALT = "petition.withdraw"
+
+# Providers that ignore dots and +tags in the local part: one person, many spellings.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def normalise_email(address):
+    """The form of an address used to tell whether it has signed: folded case and Unicode."""
+    return unicodedata.normalize("NFKC", address.strip()).casefold()
+
+
+def canonical_email(normalised):
+    """The form used to spot one person signing as many: no +tags, no dots where ignored."""
+    local, _, domain = normalised.rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def hash_ip(ip):
+    """A keyed hash of an IP address: groups signatures by source without keeping the address."""
+    return salted_hmac("petition.ip", ip or "", algorithm="sha256").hexdigest()[:32]
+
+
+def confirmation_token(signature):
+    return signing.dumps(signature.pk, salt=CONFIRM_SALT)
+
+
+def withdrawal_token(signature):
+    return signing.dumps(signature.pk, salt=WITHDRAW_SALT)
+
+
+def signature_for_token(token, *, purpose):
+    """The signature a link in an email points at, or None if the link is bad, expired or spent."""
+    salt, max_age = {
+        "confirm": (CONFIRM_SALT, settings.CONFIRMATION_LINK_MAX_AGE),
+        "withdraw": (WITHDRAW_SALT, None),
+    }[purpose]
+    try:
+        pk = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return Signature.objects.select_related("campaign").filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+@dataclass(frozen=True)
+class Signed:
+    signature: Signature
+    created: bool
+
+
+def sign(campaign, data, *, ip_hash):
+    """Record a signature from cleaned form data and queue the right email.
+
+    Returns the signature and whether it is new. A repeat signature changes
+    nothing stored; its signer is emailed again, at most a few times an hour.
+    """
+    email = data["email"].strip()
+    normalised = normalise_email(email)
+    in_uk = data["location"] == "uk"
+    message = data.get("message", "")
+    signature = Signature(
+        campaign=campaign,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=email,
+        email_normalised=normalised,
+        email_canonical=canonical_email(normalised),
+        email_domain=normalised.rpartition("@")[2],
+        postcode=data["postcode"] if in_uk else "",
+        country="GB" if in_uk else data["country"],
+        region=postcodes.area_for(data["postcode"]).region.key if in_uk else postcodes.OUTSIDE_UK,
+        show_name=data.get("show_name", False),
+        contact_opt_in=data.get("contact_opt_in", False),
+        message=message,
+        message_status=Signature.MessageStatus.PENDING if message else Signature.MessageStatus.NONE,
+        consent_version=CONSENT_VERSION,
+        ip_hash=ip_hash,
+    )
+    try:
+        with transaction.atomic():
+            signature.save(force_insert=True)
+            emails.queue(signature, OutgoingEmail.Kind.CONFIRM)
+        return Signed(signature, created=True)
+    except IntegrityError:
+        existing = Signature.objects.filter(campaign=campaign, email_normalised=normalised).first()
+        if existing is None:
+            raise
+    _email_repeat_signer(existing)
+    return Signed(existing, created=False)
+
+
+def _email_repeat_signer(signature):
+    kind = (
+        OutgoingEmail.Kind.CONFIRM if signature.status == Signature.Status.PENDING else OutgoingEmail.Kind.ALREADY_SIGNED
+    )
+    if signature.status == Signature.Status.INVALIDATED:
+        return
+    with transaction.atomic():
+        if emails.recently_sent(signature) < settings.EMAILS_PER_SIGNATURE_PER_HOUR:
+            emails.queue(signature, kind)
+
+
+def resend_confirmation(campaign, address):
+    """Email the signer of `address` again, if there is one: the page never says."""
+    signature = Signature.objects.filter(campaign=campaign, email_normalised=normalise_email(address)).first()
+    if signature is not None:
+        _email_repeat_signer(signature)
+
+
+def confirm(signature):
+    """Count a pending signature. Returns True if this call confirmed it."""
+    with transaction.atomic():
+        confirmed = Signature.objects.filter(pk=signature.pk, status=Signature.Status.PENDING).update(
+            status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
+        )
+        if confirmed:
+            counting.add(signature.campaign_id, signature.region, 1)
+    return bool(confirmed)
+
+
+def withdraw(signature):
+    """Remove a signature and everything it holds; take it off the count if it was counted."""
+    with transaction.atomic():
+        status = (
+            Signature.objects.select_for_update().filter(pk=signature.pk).values_list("status", flat=True).first()
+        )
+        if status is None:
+            return False
+        Signature.objects.filter(pk=signature.pk).delete()
+        if status == Signature.Status.CONFIRMED:
+            counting.add(signature.campaign_id, signature.region, -1)
+    return True

@@ -1,0 +1,21 @@
+from django import template
+
+from petition import counting, public
+from petition.forms import SignForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("petition/_panel.html", takes_context=True)
+def signature_panel(context, campaign):
+    """The count, its progress, the regional chart, recent signers and the sign form, for a campaign page."""
+    totals = counting.totals(campaign)
+    return {
+        "campaign": campaign,
+        "csrf_token": context.get("csrf_token"),
+        "totals": totals,
+        "target": counting.milestone(totals.count, campaign.signature_goal),
+        "regions": public.region_rows(totals),
+        "recent": public.recent_signatories(campaign),
+        "form": SignForm(campaign=campaign) if campaign.is_accepting_signatures() else None,
+    }

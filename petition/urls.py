@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "petition"
+
+urlpatterns = [
+    path("c/<slug:slug>/sign/", views.sign, name="sign"),
+    path("c/<slug:slug>/check-your-email/", views.check_email, name="check_email"),
+    path("c/<slug:slug>/resend/", views.resend, name="resend"),
+    path("c/<slug:slug>/confirm/<str:token>/", views.confirm, name="confirm"),
+    path("c/<slug:slug>/thanks/", views.thanks, name="thanks"),
+    path("c/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
+    path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
+]

@@ -1,0 +1,135 @@
+import math
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from campaign.models import Campaign
+
+from . import counting, postcodes, ratelimits, signing
+from .forms import ResendForm, SignForm
+from .models import Signature
+
+
+def _campaign(slug):
+    return get_object_or_404(Campaign.objects.public(), slug=slug)
+
+
+def _rate_limited(request, campaign, wait):
+    context = {"campaign": campaign, "minutes": math.ceil(wait / 60)}
+    response = render(request, "petition/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _invalid_link(request, slug):
+    context = {"campaign": _campaign(slug), "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400}
+    return render(request, "petition/link_invalid.html", context, status=404)
+
+
+@require_http_methods(["GET", "POST"])
+def sign(request, slug):
+    campaign = _campaign(slug)
+    if not campaign.is_accepting_signatures():
+        status = 403 if request.method == "POST" else 200
+        return render(request, "petition/not_open.html", {"campaign": campaign}, status=status)
+    form = SignForm(request.POST if request.method == "POST" else None, campaign=campaign)
+    if form.is_valid():
+        if form.is_bot:
+            return redirect("petition:check_email", slug)
+        ip_hash = signing.hash_ip(ratelimits.client_ip(request))
+        domain = signing.normalise_email(form.cleaned_data["email"]).rpartition("@")[2]
+        if wait := ratelimits.signing_wait(ip_hash, domain):
+            return _rate_limited(request, campaign, wait)
+        signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash)
+        return redirect("petition:check_email", slug)
+    return render(request, "petition/sign.html", {"campaign": campaign, "form": form})
+
+
+@require_GET
+def check_email(request, slug):
+    return render(request, "petition/check_email.html", {"campaign": _campaign(slug)})
+
+
+@require_http_methods(["GET", "POST"])
+def resend(request, slug):
+    campaign = _campaign(slug)
+    form = ResendForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        if wait := ratelimits.resend_wait(signing.hash_ip(ratelimits.client_ip(request))):
+            return _rate_limited(request, campaign, wait)
+        signing.resend_confirmation(campaign, form.cleaned_data["email"])
+        return redirect("petition:check_email", slug)
+    return render(request, "petition/resend.html", {"campaign": campaign, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, slug, token):
+    """GET shows a button, POST confirms: mail scanners open links but do not press buttons."""
+    signature = signing.signature_for_token(token, purpose="confirm")
+    if signature is None or signature.campaign.slug != slug:
+        return _invalid_link(request, slug)
+    campaign = signature.campaign
+    if signature.status == Signature.Status.CONFIRMED:
+        return redirect("petition:thanks", slug)
+    if request.method == "POST":
+        if not campaign.is_accepting_signatures():
+            return render(request, "petition/not_open.html", {"campaign": campaign}, status=403)
+        signing.confirm(signature)
+        return redirect("petition:thanks", slug)
+    return render(request, "petition/confirm.html", {"campaign": campaign, "signature": signature})
+
+
+@require_GET
+def thanks(request, slug):
+    campaign = _campaign(slug)
+    return render(request, "petition/thanks.html", {"campaign": campaign, "totals": counting.totals(campaign)})
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request, slug, token):
+    signature = signing.signature_for_token(token, purpose="withdraw")
+    if signature is None or signature.campaign.slug != slug:
+        return _invalid_link(request, slug)
+    if request.method == "POST":
+        signing.withdraw(signature)
+        return render(request, "petition/withdrawn.html", {"campaign": signature.campaign})
+    return render(request, "petition/withdraw.html", {"campaign": signature.campaign, "signature": signature})
+
+
+@require_GET
+def campaign_json(request, slug):
+    """The count for other sites and apps: open to any origin, cached briefly by browsers and CDNs."""
+    campaign = _campaign(slug)
+    totals = counting.totals(campaign)
+    regions = postcodes.regions()
+    data = {
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "status": campaign.status,
+        "url": request.build_absolute_uri(campaign.get_absolute_url()),
+        "count": totals.count,
+        "goal": campaign.signature_goal,
+        "next_milestone": counting.milestone(totals.count, campaign.signature_goal),
+        "by_nation": _by_nation(totals, regions),
+        "by_region": [
+            {"key": key, "name": regions[key].name, "nation": regions[key].nation, "count": count}
+            for key, count in totals.by_region.items()
+            if key in regions
+        ],
+        "updated_at": totals.updated_at.isoformat(),
+    }
+    response = JsonResponse(data)
+    patch_cache_control(response, public=True, max_age=5, stale_while_revalidate=30)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _by_nation(totals, regions):
+    nations = {}
+    for key, count in totals.by_region.items():
+        if key in regions:
+            nations[regions[key].nation] = nations.get(regions[key].nation, 0) + count
+    return [{"name": name, "count": count} for name, count in nations.items()]

@@ -1,0 +1,81 @@
+import re
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail, signing
+
+from petition.forms import FORM_CLOCK_SALT
+from petition.models import OutgoingEmail, Signature
+
+
+@pytest.fixture(autouse=True)
+def no_typing_delay(settings):
+    """Tests submit forms at once; the test of the too-fast check sets its own delay."""
+    settings.SIGN_FORM_MIN_SECONDS = 0
+
+
+@pytest.fixture
+def campaign(make_campaign):
+    return make_campaign(slug="letter", title="Keep children safe online", signature_goal=100)
+
+
+def form_clock(campaign, seconds_ago=10):
+    return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{campaign.pk}:{int(time.time()) - seconds_ago}")
+
+
+@pytest.fixture
+def sign(client):
+    """Return a function that submits the sign form as a browser would; keyword arguments override fields."""
+
+    def submit(campaign, *, client=client, clock_seconds_ago=10, ip="203.0.113.7", **fields):
+        data = {
+            "first_name": "Asha",
+            "last_name": "Patel",
+            "email": "asha.patel@example.org",
+            "location": "uk",
+            "postcode": "BN1 1AA",
+            "country": "",
+            "message": "",
+            "website": "",
+            "started": form_clock(campaign, clock_seconds_ago),
+        } | fields
+        data = {key: value for key, value in data.items() if value is not None}
+        return client.post(f"/c/{campaign.slug}/sign/", data, REMOTE_ADDR=ip)
+
+    return submit
+
+
+def sent_links(message):
+    """The confirm and withdraw links in an email's plain text."""
+    confirm = re.search(r"https?://\S+/confirm/\S+/", message.body)
+    withdraw = re.search(r"https?://\S+/withdraw/\S+/", message.body)
+    return (confirm.group() if confirm else None), (withdraw.group() if withdraw else None)
+
+
+@pytest.fixture
+def deliver_outbox():
+    """Send every pending outbox email the way the worker would; return the messages sent."""
+    from petition import emails
+
+    def deliver():
+        before = len(mail.outbox)
+        for pk in OutgoingEmail.objects.filter(status="pending").values_list("pk", flat=True):
+            emails.deliver(pk)
+        return mail.outbox[before:]
+
+    return deliver
+
+
+@pytest.fixture
+def confirmed(client, sign, deliver_outbox):
+    """Return a function that signs and confirms, returning the signature."""
+
+    def sign_and_confirm(campaign, **fields):
+        sign(campaign, **fields)
+        (message,) = deliver_outbox()
+        confirm_url, _ = sent_links(message)
+        client.post(urlsplit(confirm_url).path)
+        return Signature.objects.get(email_normalised=fields.get("email", "asha.patel@example.org").lower())
+
+    return sign_and_confirm

@@ -1,0 +1,165 @@
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from petition.models import OutgoingEmail, Signature
+
+
+def test_signing_stores_a_pending_signature_and_queues_its_confirmation_email(campaign, sign):
+    response = sign(campaign, first_name="  Asha ", email=" Asha.Patel@Example.ORG ", postcode="bn11aa", show_name="on")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/c/letter/check-your-email/"
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.PENDING
+    assert (signature.first_name, signature.last_name) == ("Asha", "Patel")
+    assert signature.email == "Asha.Patel@Example.ORG"
+    assert signature.email_normalised == "asha.patel@example.org"
+    assert signature.email_domain == "example.org"
+    assert (signature.postcode, signature.region, signature.country) == ("BN1 1AA", "south-east", "GB")
+    assert signature.show_name and not signature.contact_opt_in
+    assert signature.consent_version == "2026-11-23"
+    assert len(signature.ip_hash) == 32 and "203.0.113.7" not in signature.ip_hash
+    (email,) = OutgoingEmail.objects.all()
+    assert (email.signature, email.kind, email.status) == (signature, "confirm", "pending")
+    (task,) = DBTaskResult.objects.all()
+    assert task.task_path == "petition.tasks.send_email"
+    assert task.args_kwargs == {"args": [email.pk], "kwargs": {}}
+
+
+def test_check_your_email_page_does_not_show_the_address(campaign, sign, client):
+    sign(campaign, email="private.person@example.org")
+
+    page = client.get("/c/letter/check-your-email/").content.decode()
+
+    assert "Check your email" in page
+    assert "private.person" not in page
+
+
+def test_signer_abroad_gives_a_country_instead_of_a_postcode(campaign, sign):
+    sign(campaign, location="abroad", postcode="", country="IE")
+
+    signature = Signature.objects.get()
+    assert (signature.postcode, signature.country, signature.region) == ("", "IE", "outside-uk")
+
+
+def test_a_message_to_the_minister_waits_for_moderation(campaign, sign):
+    sign(campaign, message="Please act now.")
+    assert Signature.objects.get().message_status == Signature.MessageStatus.PENDING
+
+
+def test_html_and_script_are_kept_as_plain_text(campaign, sign, client):
+    sign(campaign, first_name="<script>alert(1)</script>", message="<b>bold</b> & 'quotes'", show_name="on")
+
+    signature = Signature.objects.get()
+    assert signature.first_name == "<script>alert(1)</script>"
+    assert signature.message == "<b>bold</b> & 'quotes'"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"first_name": ""}, "first_name", "Enter your first name"),
+        ({"last_name": " "}, "last_name", "Enter your last name"),
+        ({"email": ""}, "email", "Enter your email address"),
+        ({"email": "not-an-email"}, "email", "Enter an email address in the correct format, like name@example.com"),
+        ({"postcode": ""}, "postcode", "Enter your postcode, or choose “I live outside the UK”"),
+        ({"postcode": "XX1 1XX"}, "postcode", "Enter a real UK postcode, like SW1A 1AA"),
+        ({"postcode": "12345"}, "postcode", "Enter a real UK postcode, like SW1A 1AA"),
+        ({"location": "abroad", "postcode": "", "country": ""}, "country", "Choose the country you live in"),
+        ({"location": "abroad", "country": "ZZ"}, "country", "Choose your country from the list"),
+        ({"location": "moon"}, "location", "Choose one of the options"),
+        ({"first_name": "A" * 51}, "first_name", "First name must be 50 characters or fewer"),
+        ({"message": "x" * 501}, "message", "Message must be 500 characters or fewer (it has 501)"),
+        ({"first_name": "Asha\x07"}, "first_name", "First name contains characters we cannot accept. Please retype it."),
+        ({"last_name": "Pa\u202etel"}, "last_name", "Last name contains characters we cannot accept. Please retype it."),
+    ],
+)
+def test_a_mistake_is_explained_at_the_top_and_beside_its_field_with_every_input_kept(
+    campaign, sign, fields, field, message
+):
+    response = sign(campaign, **({"message": "Keep this"} | fields))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    anchor = f"#id_{field}_0" if field == "location" else f"#id_{field}"
+    assert f'<a href="{anchor}">{message}</a>' in page
+    assert f'id="id_{field}-error"' in page or field == "location"
+    assert page.startswith("<!doctype html>") and "<title>Error: " in page
+    assert "Keep this" in page or "message" in fields
+    assert Signature.objects.count() == 0
+
+
+def test_field_with_an_error_is_marked_invalid_for_screen_readers(campaign, sign):
+    page = sign(campaign, email="nope").content.decode()
+    assert 'aria-describedby="id_email-hint id_email-error"' in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_a_form_sent_too_quickly_is_refused_politely_and_can_be_sent_again(campaign, sign, settings):
+    settings.SIGN_FORM_MIN_SECONDS = 3
+
+    response = sign(campaign, clock_seconds_ago=0)
+
+    page = response.content.decode()
+    assert "That was quicker than we expected from a person." in page
+    assert 'value="Asha"' in page
+    assert Signature.objects.count() == 0
+    assert sign(campaign, clock_seconds_ago=4).status_code == 302
+
+
+@pytest.mark.parametrize("clock", ["", "garbage", "1:2:3"])
+def test_a_form_without_a_valid_clock_is_refused_politely(campaign, sign, clock):
+    response = sign(campaign, started=clock)
+
+    assert "This form had expired." in response.content.decode()
+    assert Signature.objects.count() == 0
+
+
+def test_a_form_left_open_for_days_is_refused_politely(campaign, sign):
+    response = sign(campaign, clock_seconds_ago=3 * 86400)
+
+    assert "This form had expired." in response.content.decode()
+    assert Signature.objects.count() == 0
+
+
+def test_the_clock_of_one_campaign_does_not_sign_another(campaign, make_campaign, sign):
+    from .conftest import form_clock
+
+    other = make_campaign(slug="other")
+    response = sign(other, started=form_clock(campaign))
+
+    assert "This form had expired." in response.content.decode()
+
+
+def test_filling_the_hidden_field_looks_like_success_but_stores_nothing(campaign, sign):
+    response = sign(campaign, website="http://spam.example")
+
+    assert response.status_code == 302
+    assert Signature.objects.count() == 0
+    assert OutgoingEmail.objects.count() == 0
+
+
+@pytest.mark.parametrize("status", ["closed", "draft", "delivered"])
+def test_a_campaign_not_open_refuses_signatures_with_a_clear_page(make_campaign, sign, client, status):
+    from django.utils import timezone
+
+    campaign = make_campaign(slug="shut", status=status, delivered_at=timezone.now())
+
+    response = sign(campaign)
+
+    if status == "draft":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403
+        assert "This letter has" in response.content.decode()
+    assert Signature.objects.count() == 0
+
+
+def test_sign_page_shows_the_form_with_labels(campaign, client):
+    page = client.get("/c/letter/sign/").content.decode()
+
+    for label in ("First name", "Last name", "Email address", "Postcode", "Message to the minister (optional)"):
+        assert label in page
+    assert 'name="started" value="' in page
+    assert '<input type="checkbox" name="contact_opt_in" id="id_contact_opt_in">' in page
