@@ -9,6 +9,7 @@ SITE_URL, DATABASE_URL, EMAIL_URL and REDIS_URL.
 import ipaddress
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import environ
@@ -110,6 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # carry on during a write, IMMEDIATE transactions queue writers instead
     # of failing with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, so that tests can sign from many threads at once;
+    # one per test run, so that runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/petition-test-{os.getpid()}.sqlite3"}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -205,6 +209,7 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
+
 
 # Signing: links, abuse defences and the count.
 def env_limits(name, default):

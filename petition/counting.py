@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -68,15 +68,11 @@ def recount(campaign):
 
     For repair after manual database work; in normal running the shards never drift.
     """
-    from django.db import transaction
-
     with transaction.atomic():
         # Hold the campaign's counters still while they are rebuilt.
         list(SignatureCount.objects.select_for_update().filter(campaign=campaign))
         before = _sum_shards(campaign.pk).count
-        actual = (
-            Signature.objects.for_campaign(campaign).confirmed().values_list("region").annotate(n=Count("pk"))
-        )
+        actual = Signature.objects.for_campaign(campaign).confirmed().values_list("region").annotate(n=Count("pk"))
         SignatureCount.objects.filter(campaign=campaign).delete()
         SignatureCount.objects.bulk_create(
             SignatureCount(campaign=campaign, region=region, shard=0, count=n) for region, n in actual

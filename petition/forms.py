@@ -67,7 +67,10 @@ class SignForm(ErrorSummaryMixin, forms.Form):
         choices=LOCATION_CHOICES,
         initial="uk",
         widget=forms.RadioSelect,
-        error_messages={"required": "Tell us whether you live in the UK", "invalid_choice": "Choose one of the options"},
+        error_messages={
+            "required": "Tell us whether you live in the UK",
+            "invalid_choice": "Choose one of the options",
+        },
     )
     postcode = GBPostcodeField(
         label="Postcode",

@@ -127,9 +127,7 @@ class OutgoingEmail(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoingemail_due_idx"
-            ),
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoingemail_due_idx"),
             models.Index(fields=["signature", "-created_at"], name="outgoingemail_recent_idx"),
         ]
 

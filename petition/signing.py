@@ -117,14 +117,16 @@ def sign(campaign, data, *, ip_hash):
 
 
 def _email_repeat_signer(signature):
-    kind = (
-        OutgoingEmail.Kind.CONFIRM if signature.status == Signature.Status.PENDING else OutgoingEmail.Kind.ALREADY_SIGNED
-    )
-    if signature.status == Signature.Status.INVALIDATED:
-        return
+    """Send a repeat signer the email that fits, within the hourly cap."""
     with transaction.atomic():
-        if emails.recently_sent(signature) < settings.EMAILS_PER_SIGNATURE_PER_HOUR:
-            emails.queue(signature, kind)
+        # Locking the signature makes simultaneous repeats queue here, so the cap holds.
+        signature = Signature.objects.select_for_update().filter(pk=signature.pk).first()
+        if signature is None or signature.status == Signature.Status.INVALIDATED:
+            return
+        if emails.recently_sent(signature) >= settings.EMAILS_PER_SIGNATURE_PER_HOUR:
+            return
+        pending = signature.status == Signature.Status.PENDING
+        emails.queue(signature, OutgoingEmail.Kind.CONFIRM if pending else OutgoingEmail.Kind.ALREADY_SIGNED)
 
 
 def resend_confirmation(campaign, address):
@@ -148,9 +150,7 @@ def confirm(signature):
 def withdraw(signature):
     """Remove a signature and everything it holds; take it off the count if it was counted."""
     with transaction.atomic():
-        status = (
-            Signature.objects.select_for_update().filter(pk=signature.pk).values_list("status", flat=True).first()
-        )
+        status = Signature.objects.select_for_update().filter(pk=signature.pk).values_list("status", flat=True).first()
         if status is None:
             return False
         Signature.objects.filter(pk=signature.pk).delete()

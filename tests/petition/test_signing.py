@@ -70,8 +70,16 @@ def test_html_and_script_are_kept_as_plain_text(campaign, sign, client):
         ({"location": "moon"}, "location", "Choose one of the options"),
         ({"first_name": "A" * 51}, "first_name", "First name must be 50 characters or fewer"),
         ({"message": "x" * 501}, "message", "Message must be 500 characters or fewer (it has 501)"),
-        ({"first_name": "Asha\x07"}, "first_name", "First name contains characters we cannot accept. Please retype it."),
-        ({"last_name": "Pa\u202etel"}, "last_name", "Last name contains characters we cannot accept. Please retype it."),
+        (
+            {"first_name": "Asha\x07"},
+            "first_name",
+            "First name contains characters we cannot accept. Please retype it.",
+        ),
+        (
+            {"last_name": "Pa\u202etel"},
+            "last_name",
+            "Last name contains characters we cannot accept. Please retype it.",
+        ),
     ],
 )
 def test_a_mistake_is_explained_at_the_top_and_beside_its_field_with_every_input_kept(

@@ -1,0 +1,159 @@
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import time_machine
+from django.utils import timezone
+
+from petition import counting
+from petition.models import Signature
+from petition.signing import withdrawal_token
+
+from .conftest import sent_links
+
+
+def count(campaign):
+    return counting._sum_shards(campaign.pk).count
+
+
+def test_opening_the_link_shows_a_button_and_confirms_nothing(campaign, sign, deliver_outbox, client):
+    sign(campaign)
+    confirm_url, _ = sent_links(deliver_outbox()[0])
+
+    response = client.get(urlsplit(confirm_url).path)
+
+    assert response.status_code == 200
+    assert "Confirm my signature" in response.content.decode()
+    assert Signature.objects.get().status == Signature.Status.PENDING
+    assert count(campaign) == 0
+
+
+def test_pressing_the_button_confirms_and_counts_the_signature(campaign, sign, deliver_outbox, client):
+    sign(campaign)
+    confirm_url, _ = sent_links(deliver_outbox()[0])
+
+    response = client.post(urlsplit(confirm_url).path)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/c/letter/thanks/"
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.CONFIRMED and signature.confirmed_at
+    assert count(campaign) == 1
+
+
+def test_a_confirmation_link_used_twice_counts_once(campaign, sign, deliver_outbox, client):
+    sign(campaign)
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+
+    client.post(path)
+    again = client.post(path)
+
+    assert again.headers["Location"] == "/c/letter/thanks/"
+    assert count(campaign) == 1
+
+
+def test_a_confirmation_link_expires(campaign, sign, deliver_outbox, client, settings):
+    settings.CONFIRMATION_LINK_MAX_AGE = 3600
+    sign(campaign)
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        response = client.post(path)
+
+    assert response.status_code == 404
+    assert "This link has expired or is not valid" in response.content.decode()
+    assert count(campaign) == 0
+
+
+def test_a_tampered_link_is_refused(campaign, sign, deliver_outbox, client):
+    sign(campaign)
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+
+    response = client.post(path[:-3] + "xx/")
+
+    assert response.status_code == 404
+    assert Signature.objects.get().status == Signature.Status.PENDING
+
+
+def test_a_link_for_one_campaign_does_not_work_on_another(campaign, make_campaign, sign, deliver_outbox, client):
+    make_campaign(slug="other")
+    sign(campaign)
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+
+    response = client.post(path.replace("/c/letter/", "/c/other/"))
+
+    assert response.status_code == 404
+    assert count(campaign) == 0
+
+
+def test_withdrawing_takes_a_confirmed_signature_off_the_count_and_deletes_it(campaign, confirmed, client):
+    signature = confirmed(campaign)
+    assert count(campaign) == 1
+    path = f"/c/letter/withdraw/{withdrawal_token(signature)}/"
+
+    page = client.get(path)
+    assert "Withdraw my signature" in page.content.decode()
+    assert Signature.objects.count() == 1
+
+    response = client.post(path)
+
+    assert "Your signature has been withdrawn" in response.content.decode()
+    assert Signature.objects.count() == 0
+    assert count(campaign) == 0
+    assert client.post(path).status_code == 404
+
+
+def test_withdrawing_an_unconfirmed_signature_leaves_the_count_alone(campaign, confirmed, sign, client):
+    confirmed(campaign, email="first@example.org")
+    sign(campaign, email="second@example.org")
+    pending = Signature.objects.get(email="second@example.org")
+
+    client.post(f"/c/letter/withdraw/{withdrawal_token(pending)}/")
+
+    assert count(campaign) == 1
+
+
+def test_after_withdrawing_the_same_address_can_sign_again(campaign, confirmed, sign, client):
+    signature = confirmed(campaign)
+    client.post(f"/c/letter/withdraw/{withdrawal_token(signature)}/")
+
+    assert sign(campaign).status_code == 302
+    assert Signature.objects.get().status == Signature.Status.PENDING
+
+
+def test_confirming_after_the_campaign_closed_is_refused(campaign, sign, deliver_outbox, client):
+    sign(campaign)
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+    campaign.status = "closed"
+    campaign.save()
+
+    response = client.post(path)
+
+    assert response.status_code == 403
+    assert count(campaign) == 0
+
+
+def test_resend_page_looks_the_same_whether_or_not_the_address_signed(campaign, sign, client, deliver_outbox):
+    sign(campaign)
+    deliver_outbox()
+
+    signed = client.post("/c/letter/resend/", {"email": "asha.patel@example.org"})
+    stranger = client.post("/c/letter/resend/", {"email": "nobody@example.org"})
+
+    assert signed.status_code == stranger.status_code == 302
+    assert signed.headers["Location"] == stranger.headers["Location"] == "/c/letter/check-your-email/"
+    (message,) = deliver_outbox()
+    assert message.to == ["asha.patel@example.org"]
+    assert message.subject == "Please confirm your signature: Keep children safe online"
+
+
+def test_the_email_links_work_and_show_no_one_else_s_details(campaign, sign, deliver_outbox):
+    sign(campaign, first_name="Asha")
+
+    (message,) = deliver_outbox()
+
+    confirm_url, withdraw_url = sent_links(message)
+    assert confirm_url.startswith("http://127.0.0.1:8000/c/letter/confirm/")
+    assert withdraw_url.startswith("http://127.0.0.1:8000/c/letter/withdraw/")
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and confirm_url in html and withdraw_url in html
+    assert message.body.startswith("Hello Asha,")
