@@ -235,17 +235,13 @@ SIGN_LIMITS_PER_IP = env_limits("SIGN_LIMITS_PER_IP", "10/60,100/3600")
 SIGN_LIMITS_PER_DOMAIN = env_limits("SIGN_LIMITS_PER_DOMAIN", "20/60,200/3600")
 RESEND_LIMITS_PER_IP = env_limits("RESEND_LIMITS_PER_IP", "5/60,20/3600")
 # The large providers that carry most people's mail: never limited by domain.
-RATE_LIMIT_EXEMPT_DOMAINS = set(
-    env.list(
-        "RATE_LIMIT_EXEMPT_DOMAINS",
-        default=(
-            "gmail.com,googlemail.com,hotmail.com,hotmail.co.uk,outlook.com,live.com,live.co.uk,msn.com,"
-            "icloud.com,me.com,mac.com,yahoo.com,yahoo.co.uk,ymail.com,aol.com,aol.co.uk,btinternet.com,"
-            "sky.com,talktalk.net,virginmedia.com,ntlworld.com,blueyonder.co.uk,tiscali.co.uk,gmx.com,gmx.co.uk,"
-            "mail.com,protonmail.com,proton.me,nhs.net,outlook.co.uk"
-        ).split(","),
-    )
-)
+LARGE_MAIL_PROVIDERS = """
+    gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com outlook.co.uk live.com live.co.uk msn.com
+    icloud.com me.com mac.com yahoo.com yahoo.co.uk ymail.com aol.com aol.co.uk btinternet.com sky.com
+    talktalk.net virginmedia.com ntlworld.com blueyonder.co.uk tiscali.co.uk gmx.com gmx.co.uk mail.com
+    protonmail.com proton.me nhs.net
+"""
+RATE_LIMIT_EXEMPT_DOMAINS = set(env.list("RATE_LIMIT_EXEMPT_DOMAINS", default=LARGE_MAIL_PROVIDERS.split()))
 # Proxies or load balancers whose X-Forwarded-For is believed (addresses or networks). None by default.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=2)

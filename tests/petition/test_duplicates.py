@@ -10,7 +10,12 @@ from petition.models import OutgoingEmail, Signature
 
 @pytest.mark.parametrize(
     "again",
-    ["asha.patel@example.org", "ASHA.PATEL@EXAMPLE.ORG", "  Asha.Patel@Example.org  ", "asha.patel@ｅｘａｍｐｌｅ.org"],
+    [
+        "asha.patel@example.org",
+        "ASHA.PATEL@EXAMPLE.ORG",
+        "  Asha.Patel@Example.org  ",
+        "asha.patel@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.org",
+    ],
 )
 def test_signing_again_with_the_same_address_makes_no_second_signature(campaign, sign, again):
     first = sign(campaign, email="asha.patel@example.org")
