@@ -1,0 +1,68 @@
+import json
+
+from petition import counting
+
+
+def test_the_count_api_gives_the_count_goal_and_breakdown(campaign, confirmed, client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+    confirmed(campaign, email="a@example.org", postcode="EH1 1YZ")
+    confirmed(campaign, email="b@example.org", postcode="SW1A 1AA")
+    confirmed(campaign, email="c@example.org", location="abroad", postcode="", country="US")
+
+    response = client.get("/api/campaigns/letter.json")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    data = json.loads(response.content)
+    assert data["count"] == 3
+    assert data["goal"] == 100
+    assert data["next_milestone"] == 100
+    assert data["status"] == "open"
+    assert data["url"] == "http://testserver/c/letter/"
+    regions = {row["key"]: row for row in data["by_region"]}
+    assert regions["scotland"] == {"key": "scotland", "name": "Scotland", "nation": "Scotland", "count": 1}
+    assert regions["london"]["count"] == 1
+    assert regions["outside-uk"]["count"] == 1
+    assert regions["wales"]["count"] == 0
+    nations = {row["name"]: row["count"] for row in data["by_nation"]}
+    assert nations == {
+        "England": 1,
+        "Wales": 0,
+        "Scotland": 1,
+        "Northern Ireland": 0,
+        "Crown Dependencies": 0,
+        "Outside the UK": 1,
+    }
+    assert data["updated_at"]
+
+
+def test_the_count_api_is_open_to_other_sites_and_cacheable(campaign, client):
+    response = client.get("/api/campaigns/letter.json")
+
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    cache_control = response.headers["Cache-Control"]
+    assert "public" in cache_control and "max-age=5" in cache_control and "stale-while-revalidate=30" in cache_control
+
+
+def test_the_count_api_has_no_personal_data(campaign, confirmed, client):
+    confirmed(campaign, email="secret.person@example.org", first_name="Secretive", show_name="on")
+
+    body = client.get("/api/campaigns/letter.json").content.decode()
+
+    assert "secret.person" not in body and "Secretive" not in body and "BN1" not in body
+
+
+def test_unknown_or_draft_campaigns_are_not_found(make_campaign, client):
+    make_campaign(slug="hidden", status="draft")
+
+    assert client.get("/api/campaigns/hidden.json").status_code == 404
+    assert client.get("/api/campaigns/nothing.json").status_code == 404
+
+
+def test_the_api_costs_the_same_however_many_have_signed(campaign, confirmed, client, django_assert_max_num_queries):
+    for i in range(10):
+        confirmed(campaign, email=f"p{i}@example.org", ip=f"192.0.2.{i}")
+    counting.totals(campaign)  # warm, as under load
+
+    with django_assert_max_num_queries(1):
+        client.get("/api/campaigns/letter.json")

@@ -1,0 +1,97 @@
+"""What anyone can see of the signatures on the campaign page."""
+
+import re
+
+
+def test_campaign_page_shows_the_verified_count_and_progress(campaign, confirmed, sign, client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+    confirmed(campaign, email="a@example.org")
+    sign(campaign, email="pending@example.org")
+
+    page = client.get("/c/letter/").content.decode()
+
+    assert 'data-count="1"' in page
+    assert "<strong>1</strong> person has signed" in page
+    assert re.search(r'<progress [^>]*max="100" value="1"', page)
+    assert '<link rel="alternate" type="application/json" href="/api/campaigns/letter.json">' in page
+
+
+def test_passing_the_goal_moves_the_bar_to_the_next_milestone(make_campaign, confirmed, client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+    small = make_campaign(slug="small", signature_goal=2)
+    confirmed(small, email="a@example.org")
+    confirmed(small, email="b@example.org")
+
+    page = client.get("/c/small/").content.decode()
+
+    assert re.search(r'<progress [^>]*max="5" value="2"', page)
+    assert "we passed our goal of 2, now for 5" in page
+
+
+def test_recent_signers_who_agreed_are_shown_by_first_name_initial_and_area(campaign, confirmed, client):
+    confirmed(
+        campaign, first_name="Asha", last_name="Patel", email="asha@example.org", postcode="BN1 1AA", show_name="on"
+    )
+    confirmed(campaign, first_name="Hidden", last_name="Person", email="hidden@example.org")
+    confirmed(
+        campaign,
+        first_name="Marie",
+        last_name="Curie",
+        email="m@example.org",
+        location="abroad",
+        postcode="",
+        country="FR",
+        show_name="on",
+    )
+
+    page = client.get("/c/letter/").content.decode()
+
+    assert "Asha P., Brighton" in page
+    assert "Marie C., France" in page
+    assert "Hidden" not in page
+    assert "asha@example.org" not in page and "BN1 1AA" not in page and "Patel" not in page
+
+
+def test_names_with_markup_are_shown_as_text(campaign, confirmed, client):
+    confirmed(campaign, first_name="<script>alert(1)</script>", email="x@example.org", show_name="on")
+
+    page = client.get("/c/letter/").content.decode()
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; " in page
+
+
+def test_the_regional_chart_is_drawn_on_the_server(campaign, confirmed, client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+    confirmed(campaign, email="a@example.org", postcode="EH1 1YZ")
+    confirmed(campaign, email="b@example.org", postcode="EH2 2ER")
+    confirmed(campaign, email="c@example.org", postcode="CF10 1AA")
+
+    page = client.get("/c/letter/").content.decode()
+
+    chart = page[page.index('class="region-chart"') :]
+    assert re.search(r'Scotland</span>\s*<svg[^>]*>\s*<rect [^>]*width="100\.0"', chart)
+    assert re.search(r'Wales</span>\s*<svg[^>]*>\s*<rect [^>]*width="50\.0"', chart)
+    assert re.search(r'London</span>\s*<svg[^>]*>\s*<rect [^>]*width="0\.0"', chart)
+
+
+def test_a_message_is_not_public_before_moderation(campaign, confirmed, client):
+    confirmed(campaign, email="a@example.org", message="Do it now, minister", show_name="on")
+    assert "Do it now, minister" not in client.get("/c/letter/").content.decode()
+
+
+def test_the_campaign_page_costs_the_same_however_many_have_signed(
+    campaign, confirmed, client, django_assert_max_num_queries
+):
+    for i in range(10):
+        confirmed(campaign, email=f"p{i}@example.org", show_name="on", ip=f"192.0.2.{i}")
+    with django_assert_max_num_queries(6):
+        client.get("/c/letter/")
+
+
+def test_thank_you_page_offers_share_links_without_third_party_scripts(campaign, client):
+    page = client.get("/c/letter/thanks/").content.decode()
+
+    assert "Share on WhatsApp" in page and "Share by email" in page
+    assert "<script" not in page
+    assert "http%3A//127.0.0.1%3A8000/c/letter/" in page

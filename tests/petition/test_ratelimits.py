@@ -1,0 +1,66 @@
+import ipaddress
+
+from django.test import RequestFactory
+
+from petition.models import Signature
+from petition.ratelimits import client_ip
+
+
+def test_one_address_signing_too_often_is_told_to_wait_while_others_sign(campaign, sign, settings):
+    settings.SIGN_LIMITS_PER_IP = [(3, 60)]
+
+    statuses = [sign(campaign, email=f"a{i}@example.org", ip="198.51.100.1").status_code for i in range(5)]
+    other = sign(campaign, email="b@example.org", ip="198.51.100.2")
+
+    assert statuses == [302, 302, 302, 429, 429]
+    assert other.status_code == 302
+    assert Signature.objects.count() == 4
+
+
+def test_the_too_many_page_says_when_to_try_again(campaign, sign, settings):
+    settings.SIGN_LIMITS_PER_IP = [(1, 60)]
+    sign(campaign, email="a@example.org")
+
+    response = sign(campaign, email="b@example.org")
+
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 61
+    page = response.content.decode()
+    assert "Too many signatures from your connection" in page
+    assert "Please try again in 1 minute." in page
+    assert "Nothing was saved." in page
+
+
+def test_a_burst_from_one_unusual_email_domain_is_throttled(campaign, sign, settings):
+    settings.SIGN_LIMITS_PER_DOMAIN = [(3, 60)]
+
+    statuses = [sign(campaign, email=f"bot{i}@spam.example", ip=f"198.51.100.{i}").status_code for i in range(5)]
+
+    assert statuses == [302, 302, 302, 429, 429]
+
+
+def test_large_mail_providers_are_never_throttled_by_domain(campaign, sign, settings):
+    settings.SIGN_LIMITS_PER_DOMAIN = [(3, 60)]
+
+    statuses = [sign(campaign, email=f"fan{i}@gmail.com", ip=f"198.51.100.{i}").status_code for i in range(6)]
+
+    assert statuses == [302] * 6
+
+
+def test_a_forwarded_for_header_is_ignored_unless_it_comes_from_a_trusted_proxy(settings):
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(request) == "203.0.113.9"
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    assert client_ip(request) == "203.0.113.9"
+
+    proxied = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9, 10.0.0.7")
+    assert client_ip(proxied) == "203.0.113.9"
+
+
+def test_resend_page_is_rate_limited(campaign, client, settings):
+    settings.RESEND_LIMITS_PER_IP = [(2, 60)]
+
+    statuses = [client.post("/c/letter/resend/", {"email": f"x{i}@example.org"}).status_code for i in range(3)]
+
+    assert statuses == [302, 302, 429]
