@@ -52,3 +52,14 @@ def test_staff_change_the_letter_without_touching_code(admin_client, real_campai
     assert real_campaign.opens_at.isoformat() == "2026-11-23T09:00:00+00:00"
     assert real_campaign.asks.count() == 5
     assert real_campaign.facts.count() == 6
+
+
+def test_staff_see_the_verified_count_in_the_campaign_list(admin_client, real_campaign):
+    from petition import counting
+
+    counting.add(real_campaign.pk, "london", 1234)
+
+    page = admin_client.get("/admin/campaign/campaign/").content.decode()
+
+    assert "Verified signatures" in page
+    assert "1,234" in page
