@@ -66,7 +66,7 @@ def deliver(email_id):
             return "skipped"  # sent already, cancelled, or another worker holds it
         try:
             _message(email).send()
-        except smtplib.SMTPRecipientsRefused as error:
+        except (smtplib.SMTPRecipientsRefused, UnicodeError) as error:
             return _give_up(email, error)
         except (smtplib.SMTPException, OSError) as error:
             return _schedule_retry(email, error)
@@ -84,7 +84,7 @@ def _describe(error):
 
 
 def _give_up(email, error):
-    """The server refused the address itself: trying again would not help."""
+    """The address cannot be sent to (refused by the server, or not encodable): trying again would not help."""
     email.attempts += 1
     email.last_error = _describe(error)
     email.status = OutgoingEmail.Status.CANCELLED

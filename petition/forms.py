@@ -7,6 +7,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.encoding import punycode
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
 
@@ -15,13 +16,35 @@ from . import postcodes
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 FORM_CLOCK_SALT = "petition.sign-form-clock"
+EMAIL_INVALID = "Enter an email address in the correct format, like name@example.com"
 
 
-def clean_text(value, label):
+def clean_text(value, label, max_length):
+    """Normalised text without control characters, its length checked after normalising (which can lengthen it)."""
     value = unicodedata.normalize("NFC", value).strip()
     if CONTROL_CHARACTERS.search(value):
         raise forms.ValidationError(f"{label} contains characters we cannot accept. Please retype it.")
+    if len(value) > max_length:
+        raise forms.ValidationError(f"{label} must be {max_length} characters or fewer (it has {len(value)})")
     return value
+
+
+def clean_address(value):
+    """An email address with its domain in the ASCII form mail servers use.
+
+    Converting the domain as sending would (IDNA) means invisible characters
+    cannot make one inbox look like many, and an address we could never send
+    to is refused here rather than accepted and left in the outbox.
+    """
+    local, _, domain = value.strip().rpartition("@")
+    try:
+        domain = punycode(domain).lower()
+    except UnicodeError:
+        raise forms.ValidationError(EMAIL_INVALID, code="invalid") from None
+    address = f"{local}@{domain}"
+    if len(address) > 254:
+        raise forms.ValidationError("Email address must be 254 characters or fewer", code="max_length")
+    return address
 
 
 class ErrorSummaryMixin:
@@ -57,7 +80,7 @@ class SignForm(ErrorSummaryMixin, forms.Form):
         help_text="We will email you a link to confirm your signature. We never show your email address.",
         error_messages={
             "required": "Enter your email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "invalid": EMAIL_INVALID,
             "max_length": "Email address must be 254 characters or fewer",
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
@@ -133,13 +156,16 @@ class SignForm(ErrorSummaryMixin, forms.Form):
         return bool(self.cleaned_data.get("website"))
 
     def clean_first_name(self):
-        return clean_text(self.cleaned_data["first_name"], "First name")
+        return clean_text(self.cleaned_data["first_name"], "First name", 50)
 
     def clean_last_name(self):
-        return clean_text(self.cleaned_data["last_name"], "Last name")
+        return clean_text(self.cleaned_data["last_name"], "Last name", 50)
+
+    def clean_email(self):
+        return clean_address(self.cleaned_data["email"])
 
     def clean_message(self):
-        return clean_text(self.cleaned_data["message"], "Your message")
+        return clean_text(self.cleaned_data["message"], "Message", 500)
 
     def clean(self):
         data = super().clean()
@@ -180,8 +206,11 @@ class ResendForm(ErrorSummaryMixin, forms.Form):
         help_text="The address you signed with.",
         error_messages={
             "required": "Enter your email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "invalid": EMAIL_INVALID,
             "max_length": "Email address must be 254 characters or fewer",
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
+
+    def clean_email(self):
+        return clean_address(self.cleaned_data["email"])

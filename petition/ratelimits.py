@@ -6,6 +6,7 @@ domain limit (a real surge brings thousands of gmail.com signers a minute);
 unusual domains, the kind scripted attacks use, are not.
 """
 
+import hashlib
 import ipaddress
 import time
 
@@ -61,7 +62,9 @@ def signing_wait(ip_hash, email_domain):
     """Seconds this signer must wait before signing, or 0 if they may sign now."""
     wait = _hit(f"ip:{ip_hash}", settings.SIGN_LIMITS_PER_IP)
     if email_domain not in settings.RATE_LIMIT_EXEMPT_DOMAINS:
-        wait = max(wait, _hit(f"domain:{email_domain}", settings.SIGN_LIMITS_PER_DOMAIN))
+        # Hashed: a domain can be longer than a cache key may be.
+        domain_key = hashlib.blake2b(email_domain.encode(), digest_size=16).hexdigest()
+        wait = max(wait, _hit(f"domain:{domain_key}", settings.SIGN_LIMITS_PER_DOMAIN))
     return wait
 
 

@@ -56,7 +56,7 @@ def test_sign_confirm_by_email_and_withdraw_over_real_smtp(campaign, sign, clien
 
     (recipients, message), *others = smtp_server.messages
     assert others == []
-    assert recipients == ["Asha.Patel@Example.org"]
+    assert recipients == ["Asha.Patel@example.org"]
     assert message["From"] == "Open letter <letter@example.org>"
     assert message["Subject"] == "Please confirm your signature: Keep children safe online"
     assert message["Auto-Submitted"] == "auto-generated"

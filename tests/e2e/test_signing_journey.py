@@ -1,0 +1,174 @@
+"""Signing in a real browser: the form, the email, confirming and withdrawing, on a phone and without JavaScript."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from petition.models import Signature
+
+pytestmark = pytest.mark.browser
+
+SIGN_PAGE = "/c/online-safety-bill/sign/"
+PHONE_WIDTH = 360
+
+
+@pytest.fixture(autouse=True)
+def signing_at_once(settings):
+    """Forms may be sent at once, emails go straight to the outbox, and the count is never cached."""
+    settings.SIGN_FORM_MIN_SECONDS = 0
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.COUNT_CACHE_SECONDS = 0
+
+
+def fits_the_screen(page):
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+
+
+def shown_count(page):
+    return page.locator("[data-count]").get_attribute("data-count")
+
+
+def fill_in_the_form(page, email="asha.patel@example.org"):
+    page.get_by_label("First name", exact=True).fill("Asha")
+    page.get_by_label("Last name", exact=True).fill("Patel")
+    page.get_by_label("Email address", exact=True).fill(email)
+    page.get_by_label("Postcode", exact=True).fill("sw1a 1aa")
+    page.get_by_role("button", name="Sign the letter").click()
+
+
+def links_in(message):
+    """The confirm and withdraw paths in an email's plain text, to open on the live server."""
+    confirm = re.search(r"https?://\S+/confirm/\S+/", message.body).group()
+    withdraw = re.search(r"https?://\S+/withdraw/\S+/", message.body).group()
+    return urlsplit(confirm).path, urlsplit(withdraw).path
+
+
+def test_signing_on_a_phone_from_empty_form_to_confirmed_and_withdrawn(
+    live_server, real_campaign, phone, accessibility_violations, mailoutbox
+):
+    page = phone
+    page.goto(live_server.url + "/")
+    assert fits_the_screen(page)
+
+    page.get_by_role("button", name="Sign the letter").click()
+
+    summary = page.get_by_role("alert")
+    assert summary.get_by_role("heading", name="There is a problem").is_visible()
+    assert summary.get_by_role("link", name="Enter your first name").is_visible()
+    assert summary.get_by_role("link", name="Enter your email address").get_attribute("href") == "#id_email"
+    assert page.title().startswith("Error: ")
+    assert accessibility_violations(page) == []
+    assert fits_the_screen(page)
+    assert Signature.objects.count() == 0
+
+    fill_in_the_form(page)
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    assert accessibility_violations(page) == []
+    assert fits_the_screen(page)
+    (message,) = mailoutbox
+    assert message.to == ["asha.patel@example.org"]
+    confirm_path, withdraw_path = links_in(message)
+
+    page.goto(live_server.url + confirm_path)
+
+    assert page.get_by_role("button", name="Confirm my signature").is_visible()
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.PENDING
+    assert (signature.postcode, signature.region) == ("SW1A 1AA", "london")
+    assert accessibility_violations(page) == []
+    assert fits_the_screen(page)
+
+    page.get_by_role("button", name="Confirm my signature").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you for signing"
+    assert shown_count(page) == "1"
+    assert Signature.objects.get().status == Signature.Status.CONFIRMED
+    assert accessibility_violations(page) == []
+    assert fits_the_screen(page)
+
+    page.goto(live_server.url + "/")
+    assert shown_count(page) == "1"
+
+    page.goto(live_server.url + withdraw_path)
+    assert fits_the_screen(page)
+    page.get_by_role("button", name="Withdraw my signature").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Your signature has been withdrawn"
+    assert accessibility_violations(page) == []
+    assert fits_the_screen(page)
+    assert Signature.objects.count() == 0
+    page.goto(live_server.url + "/")
+    assert shown_count(page) == "0"
+
+
+def test_error_summary_link_moves_focus_to_the_field_it_names(live_server, real_campaign, phone):
+    page = phone
+    page.goto(live_server.url + SIGN_PAGE)
+    page.get_by_label("First name", exact=True).fill("Asha")
+    page.get_by_role("button", name="Sign the letter").click()
+
+    page.get_by_role("alert").get_by_role("link", name="Enter your email address").click()
+
+    assert page.evaluate("document.activeElement.id") == "id_email"
+    assert page.get_by_label("First name", exact=True).input_value() == "Asha"
+
+
+def test_signing_works_without_javascript(browser, live_server, real_campaign, mailoutbox):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": PHONE_WIDTH, "height": 740})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+
+    fill_in_the_form(page)
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    assert len(mailoutbox) == 1
+    assert Signature.objects.get().status == Signature.Status.PENDING
+    context.close()
+
+
+@pytest.mark.parametrize("path", [SIGN_PAGE, "/c/online-safety-bill/resend/"])
+def test_form_pages_have_no_accessibility_violations_before_and_after_a_mistake(
+    live_server, real_campaign, phone, accessibility_violations, path
+):
+    phone.goto(live_server.url + path)
+    assert accessibility_violations(phone) == []
+    assert fits_the_screen(phone)
+
+    phone.get_by_role("main").get_by_role("button").click()
+
+    assert phone.get_by_role("alert").get_by_role("heading", name="There is a problem").is_visible()
+    assert accessibility_violations(phone) == []
+    assert fits_the_screen(phone)
+
+
+def test_too_many_signatures_page_has_no_accessibility_violations(
+    live_server, real_campaign, phone, accessibility_violations, settings
+):
+    # One signature an hour: a window that long will not roll over between the two signatures.
+    settings.SIGN_LIMITS_PER_IP = [(1, 3600)]
+    phone.goto(live_server.url + SIGN_PAGE)
+    fill_in_the_form(phone, email="first@example.org")
+    assert phone.get_by_role("heading", level=1).inner_text() == "Check your email"
+
+    phone.goto(live_server.url + SIGN_PAGE)
+    with phone.expect_response(lambda response: response.request.method == "POST") as posted:
+        fill_in_the_form(phone, email="second@example.org")
+
+    assert posted.value.status == 429
+    assert phone.get_by_role("heading", level=1).inner_text() == "Too many signatures from your connection"
+    assert Signature.objects.count() == 1
+    assert accessibility_violations(phone) == []
+    assert fits_the_screen(phone)
+
+
+def test_invalid_confirmation_link_page_has_no_accessibility_violations(
+    live_server, real_campaign, phone, accessibility_violations
+):
+    response = phone.goto(live_server.url + "/c/online-safety-bill/confirm/bad-token/")
+
+    assert response.status == 404
+    assert phone.get_by_role("heading", level=1).inner_text() == "This link has expired or is not valid"
+    assert accessibility_violations(phone) == []
+    assert fits_the_screen(phone)
