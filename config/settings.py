@@ -105,7 +105,9 @@ DATABASES = {
     "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Off by default: a health check is one more round trip on every request, and a
+# dropped connection already fails only the request that finds it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the task worker write to one file: WAL lets readers
     # carry on during a write, IMMEDIATE transactions queue writers instead
@@ -126,7 +128,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache (and, from the signing issue on, rate limits): Redis when several app
 # servers must share it, process memory otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
-CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://"),
+    # Each process's own memory, for what may be a few seconds stale (the campaign being signed).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+}
 
 
 # Mail goes out through the task worker, never inside a request.
@@ -245,6 +251,9 @@ RATE_LIMIT_EXEMPT_DOMAINS = set(env.list("RATE_LIMIT_EXEMPT_DOMAINS", default=LA
 # Proxies or load balancers whose X-Forwarded-For is believed (addresses or networks). None by default.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=2)
+# Seconds each app process may keep a campaign it is taking signatures for (a status change waits this long).
+CAMPAIGN_CACHE_SECONDS = env.int("CAMPAIGN_CACHE_SECONDS", default=5)
+OUTBOX_NUDGE_SECONDS = env.int("OUTBOX_NUDGE_SECONDS", default=1)
 
 LOGGING = {
     "version": 1,

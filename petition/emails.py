@@ -1,25 +1,36 @@
 """The outbox: every email to a signer is a row until it is sent.
 
-django-tasks-db never retries a failed task, so delivery state lives here:
-`queue` writes the row and enqueues the task in the caller's transaction;
-`deliver` locks the row, skips it unless still pending, sends, and on failure
-schedules a retry with backoff. `requeue_due` (run by `manage.py
-send_outbox`) picks up rows whose task was lost, for instance when a worker
-was killed mid-send. An email is never lost; it is sent twice only if the
-process dies between the SMTP server accepting it and the row being marked.
+django-tasks-db never retries a failed task, so delivery state lives here, in
+OutgoingEmail rows. Signing writes the row in its own transaction and, once
+that commits, nudges the worker: at most one `send_due_emails` task per
+OUTBOX_NUDGE_SECONDS across all app servers (a flag in the shared cache), due
+to run when that window closes, so it finds every row committed in the window.
+A surge of signers costs one task row a second, not one per signature.
+
+`send_due` locks due rows (skipping any another worker holds), sends them over
+one SMTP connection, marks each sent, and on failure gives it a later
+`next_attempt_at` with backoff and schedules a run for then. `requeue_due`
+(`manage.py requeue_outbox`, run from cron) is the safety net for a worker
+killed mid-run. An email is never lost; it could be sent twice only if a
+process died between the SMTP server accepting it and its row being marked.
 """
 
+import contextlib
 import logging
 import smtplib
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from . import ratelimits
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -31,20 +42,55 @@ SUBJECTS = {
 # Minutes to wait before each retry; the last repeats until MAX_ATTEMPTS.
 BACKOFF_MINUTES = [1, 2, 5, 15, 30, 60]
 MAX_ATTEMPTS = 30
+BATCH = 50
+NUDGE_KEY = "petition:outbox-nudge"
+# Seconds of clock difference between app servers that the nudge allows for.
+CLOCK_MARGIN = 0.2
+# When this process last learnt that a sending run is due (seconds since the epoch).
+_run_due = 0.0
 
 
 def queue(signature, kind):
-    """Write an email to the outbox and enqueue its sending, in the caller's transaction.
-
-    With the database task backend the task row commits (or rolls back) with
-    the email row, so a committed email always has a task and one commit does
-    for all three rows.
-    """
-    from .tasks import send_email
-
+    """Write an email to the outbox; the worker is nudged once the caller's transaction commits."""
     email = OutgoingEmail.objects.create(signature=signature, kind=kind)
-    send_email.enqueue(email.pk)
+    transaction.on_commit(nudge_worker)
     return email
+
+
+def nudge_worker():
+    """Make sure a sending run is due within OUTBOX_NUDGE_SECONDS of now (one task per window, whatever the load).
+
+    The shared flag holds the time its run is due; each process remembers it,
+    so while a run is known to be due later than now, signing asks nothing of
+    Redis at all.
+    """
+    global _run_due
+    window = settings.OUTBOX_NUDGE_SECONDS
+    now = time.time()
+    if window <= 0:
+        _schedule_run(timezone.now())
+        return
+    due = now + window
+    if not settings.REDIS_URL:
+        claimed = cache.add(NUDGE_KEY, due, window)
+    elif now < _run_due - CLOCK_MARGIN:
+        return
+    else:
+        # SET NX GET: one round trip either claims the window or says when its run is due.
+        previous = ratelimits.redis_client().set(NUDGE_KEY, due, nx=True, get=True, px=int(window * 1000))
+        claimed = previous is None
+        _run_due = due if claimed else float(previous)
+    if claimed:
+        _schedule_run(timezone.now() + timedelta(seconds=window))
+
+
+def _schedule_run(when):
+    from .tasks import send_due_emails
+
+    if send_due_emails.get_backend().supports_defer and when > timezone.now():
+        send_due_emails.using(run_after=when).enqueue()
+    else:
+        send_due_emails.enqueue()
 
 
 def recently_sent(signature):
@@ -53,29 +99,59 @@ def recently_sent(signature):
     return OutgoingEmail.objects.filter(signature=signature, created_at__gte=since).count()
 
 
-def deliver(email_id):
-    """Send one outbox email unless it is already sent; on failure, schedule a retry."""
-    with transaction.atomic():
-        email = (
-            OutgoingEmail.objects.select_for_update(skip_locked=True)
-            .select_related("signature__campaign")
-            .filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
-            .first()
-        )
-        if email is None:
-            return "skipped"  # sent already, cancelled, or another worker holds it
-        try:
-            _message(email).send()
-        except (smtplib.SMTPRecipientsRefused, UnicodeError) as error:
-            return _give_up(email, error)
-        except (smtplib.SMTPException, OSError) as error:
-            return _schedule_retry(email, error)
-        email.status = OutgoingEmail.Status.SENT
-        email.sent_at = timezone.now()
-        email.attempts += 1
-        email.last_error = ""
-        email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
-    return "sent"
+def send_due(limit=2000):
+    """Send due outbox emails, a batch at a time, until none is left or `limit` is reached.
+
+    Returns how many were sent. Rows another worker has locked are skipped;
+    rows that fail wait for their next attempt, and a run is scheduled for it.
+    """
+    sent = 0
+    while sent < limit:
+        with transaction.atomic():
+            batch = list(
+                OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("signature__campaign")
+                .filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=timezone.now())
+                .order_by("next_attempt_at")[:BATCH]
+            )
+            if not batch:
+                break
+            sent += _send_batch(batch)
+    _schedule_next_retry()
+    return sent
+
+
+def _send_batch(batch):
+    connection = mailers.default
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as error:
+        for email in batch:
+            _defer(email, error)
+        return 0
+    sent = 0
+    try:
+        for position, email in enumerate(batch):
+            try:
+                connection.send_messages([_message(email)])
+            except (smtplib.SMTPRecipientsRefused, UnicodeError) as error:
+                _give_up(email, error)
+            except (smtplib.SMTPException, OSError) as error:
+                # The server went away: everything left in the batch waits too.
+                for waiting in batch[position:]:
+                    _defer(waiting, error)
+                break
+            else:
+                email.status = OutgoingEmail.Status.SENT
+                email.sent_at = timezone.now()
+                email.attempts += 1
+                email.last_error = ""
+                email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+                sent += 1
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.close()
+    return sent
 
 
 def _describe(error):
@@ -89,13 +165,10 @@ def _give_up(email, error):
     email.last_error = _describe(error)
     email.status = OutgoingEmail.Status.CANCELLED
     email.save(update_fields=["attempts", "last_error", "status"])
-    logger.warning("Email %s refused by the mail server: %s", email.pk, email.last_error)
-    return "refused"
+    logger.warning("Email %s refused: %s", email.pk, email.last_error)
 
 
-def _schedule_retry(email, error):
-    from .tasks import send_email
-
+def _defer(email, error):
     email.attempts += 1
     email.last_error = _describe(error)
     delay = BACKOFF_MINUTES[min(email.attempts, len(BACKOFF_MINUTES)) - 1]
@@ -104,27 +177,25 @@ def _schedule_retry(email, error):
         email.status = OutgoingEmail.Status.CANCELLED
     email.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
     logger.warning("Email %s not sent (attempt %s): %s", email.pk, email.attempts, email.last_error)
-    if email.status == OutgoingEmail.Status.PENDING:
-        send_email.using(run_after=email.next_attempt_at).enqueue(email.pk)
-    return "retry"
+
+
+def _schedule_next_retry():
+    """If emails are waiting for a retry, make sure a run is due when the first of them is."""
+    first = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING).aggregate(Min("next_attempt_at"))
+    when = first["next_attempt_at__min"]
+    if when is not None and when > timezone.now() and cache.add(f"petition:outbox-retry:{when.timestamp()}", 1, 3600):
+        _schedule_run(when)
 
 
 def requeue_due(grace=timedelta(minutes=5)):
-    """Enqueue emails overdue by more than `grace`: their task was lost. Returns how many."""
-    from .tasks import send_email
-
-    now = timezone.now()
-    count = 0
-    with transaction.atomic():
-        overdue = OutgoingEmail.objects.select_for_update(skip_locked=True).filter(
-            status=OutgoingEmail.Status.PENDING, next_attempt_at__lt=now - grace
-        )
-        for email in overdue.only("pk"):
-            send_email.enqueue(email.pk)
-            count += 1
-        # Not due again until this new task has had its chance.
-        overdue.update(next_attempt_at=now)
-    return count
+    """Start a sending run if emails are overdue by more than `grace` (their run was lost). Returns how many."""
+    overdue = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.PENDING, next_attempt_at__lt=timezone.now() - grace
+    ).count()
+    # One run per grace period is plenty: a run sends everything that is due.
+    if overdue and cache.add("petition:outbox-requeue", 1, int(grace.total_seconds())):
+        _schedule_run(timezone.now())
+    return overdue
 
 
 def _message(email):

@@ -3,6 +3,7 @@
 import re
 import time
 import unicodedata
+from functools import cache
 
 from django import forms
 from django.conf import settings
@@ -17,6 +18,12 @@ from . import postcodes
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 FORM_CLOCK_SALT = "petition.sign-form-clock"
 EMAIL_INVALID = "Enter an email address in the correct format, like name@example.com"
+
+
+@cache
+def country_choices():
+    # A callable, so that each form copies a reference rather than 250 choices.
+    return [("", "Choose your country")] + [(code, name) for code, name in countries if code != "GB"]
 
 
 def clean_text(value, label, max_length):
@@ -109,7 +116,7 @@ class SignForm(ErrorSummaryMixin, forms.Form):
     country = forms.ChoiceField(
         label="Country",
         required=False,
-        choices=[("", "Choose your country")] + [(code, name) for code, name in countries if code != "GB"],
+        choices=country_choices,
         error_messages={"invalid_choice": "Choose your country from the list"},
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )

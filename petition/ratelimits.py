@@ -1,15 +1,18 @@
-"""Limits on signing per IP address and per email domain, kept in the shared cache.
+"""Limits on signing per IP address and per email domain.
 
-Counters are fixed windows in Django's cache: Redis in production, so every
-app server sees the same counts. Large mail providers are exempt from the
-domain limit (a real surge brings thousands of gmail.com signers a minute);
-unusual domains, the kind scripted attacks use, are not.
+Counters are fixed windows in Redis when REDIS_URL is set, so every app server
+sees the same counts, and all of a request's counters cost one round trip; in
+Django's cache (process memory) otherwise. Large mail providers are exempt
+from the domain limit (a real surge brings thousands of gmail.com signers a
+minute); unusual domains, the kind scripted attacks use, are not.
 """
 
+import functools
 import hashlib
 import ipaddress
 import time
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 
@@ -38,35 +41,59 @@ def _trusted(address):
     return any(ip in network for network in settings.TRUSTED_PROXIES)
 
 
-def _hit(scope, limits):
-    """Count one attempt against each (count, seconds) limit; the seconds to wait if any is exceeded."""
-    now = time.time()
-    wait = 0
-    for allowed, seconds in limits:
-        window = int(now // seconds)
-        key = f"rl:{scope}:{seconds}:{window}"
-        if cache.add(key, 1, seconds + 1):
-            used = 1
-        else:
-            try:
-                used = cache.incr(key)
-            except ValueError:  # expired between the two calls
-                cache.add(key, 1, seconds + 1)
-                used = 1
-        if used > allowed:
-            wait = max(wait, int((window + 1) * seconds - now) + 1)
-    return wait
-
-
 def signing_wait(ip_hash, email_domain):
     """Seconds this signer must wait before signing, or 0 if they may sign now."""
-    wait = _hit(f"ip:{ip_hash}", settings.SIGN_LIMITS_PER_IP)
+    limits = [(f"ip:{ip_hash}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_IP]
     if email_domain not in settings.RATE_LIMIT_EXEMPT_DOMAINS:
         # Hashed: a domain can be longer than a cache key may be.
-        domain_key = hashlib.blake2b(email_domain.encode(), digest_size=16).hexdigest()
-        wait = max(wait, _hit(f"domain:{domain_key}", settings.SIGN_LIMITS_PER_DOMAIN))
-    return wait
+        domain = hashlib.blake2b(email_domain.encode(), digest_size=16).hexdigest()
+        limits += [(f"domain:{domain}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_DOMAIN]
+    return _hit(limits)
 
 
 def resend_wait(ip_hash):
-    return _hit(f"resend:{ip_hash}", settings.RESEND_LIMITS_PER_IP)
+    return _hit([(f"resend:{ip_hash}", allowed, seconds) for allowed, seconds in settings.RESEND_LIMITS_PER_IP])
+
+
+def _hit(limits):
+    """Count one attempt against each (scope, allowed, seconds) limit; the seconds to wait if any is exceeded."""
+    now = time.time()
+    windows = [(scope, allowed, seconds, int(now // seconds)) for scope, allowed, seconds in limits]
+    used = _increment([(f"rl:{scope}:{seconds}:{window}", seconds + 1) for scope, _, seconds, window in windows])
+    waits = [
+        int((window + 1) * seconds - now) + 1
+        for (_, allowed, seconds, window), count in zip(windows, used, strict=True)
+        if count > allowed
+    ]
+    return max(waits, default=0)
+
+
+def _increment(keys):
+    """Add one to each (key, ttl) counter and return the new counts."""
+    if settings.REDIS_URL:
+        pipeline = redis_client().pipeline(transaction=False)
+        for key, ttl in keys:
+            pipeline.incr(key)
+            pipeline.expire(key, ttl, nx=True)
+        return pipeline.execute()[0::2]
+    counts = []
+    for key, ttl in keys:
+        if cache.add(key, 1, ttl):
+            counts.append(1)
+            continue
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired between the two calls
+            cache.add(key, 1, ttl)
+            counts.append(1)
+    return counts
+
+
+def redis_client():
+    """A client for REDIS_URL, shared by this process (it keeps a pool of connections)."""
+    return _redis(settings.REDIS_URL)
+
+
+@functools.cache
+def _redis(url):
+    return redis.Redis.from_url(url)

@@ -8,11 +8,12 @@ signer gets the right email instead, and the page says the same to everyone.
 """
 
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -104,9 +105,7 @@ def sign(campaign, data, *, ip_hash):
         ip_hash=ip_hash,
     )
     try:
-        with transaction.atomic():
-            signature.save(force_insert=True)
-            emails.queue(signature, OutgoingEmail.Kind.CONFIRM)
+        _store_with_confirmation_email(signature)
         return Signed(signature, created=True)
     except IntegrityError:
         existing = Signature.objects.filter(campaign=campaign, email_normalised=normalised).first()
@@ -114,6 +113,46 @@ def sign(campaign, data, *, ip_hash):
             raise
     _email_repeat_signer(existing)
     return Signed(existing, created=False)
+
+
+def _store_with_confirmation_email(signature):
+    """Insert a new signature and its confirmation email together, or neither.
+
+    On PostgreSQL this is one statement (a data-modifying CTE), so signing
+    costs one round trip to the database instead of four (BEGIN, two INSERTs,
+    COMMIT): the hot path of a surge. Elsewhere it is an ordinary transaction.
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            signature.save(force_insert=True)
+            emails.queue(signature, OutgoingEmail.Kind.CONFIRM)
+        return
+    email = OutgoingEmail(kind=OutgoingEmail.Kind.CONFIRM)
+    signature_columns, signature_values = _insert_values(signature)
+    email_columns, email_values = _insert_values(email, skip={"signature"})
+    quote = connection.ops.quote_name
+    # Only model metadata is formatted in; every value is a parameter.
+    sql = (
+        f"WITH new_signature AS (INSERT INTO {quote(Signature._meta.db_table)} ({signature_columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(signature_values))}) RETURNING {quote('id')}) "
+        f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} ({quote('signature_id')}, {email_columns}) "
+        f"SELECT {quote('id')}, {', '.join(['%s'] * len(email_values))} FROM new_signature "
+        f"RETURNING {quote('signature_id')}"
+    )
+    # Inside a caller's transaction, a savepoint keeps a duplicate from spoiling it.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(sql, signature_values + email_values)
+        signature.pk = cursor.fetchone()[0]
+    signature._state.adding = False
+    transaction.on_commit(emails.nudge_worker)
+
+
+def _insert_values(instance, skip=()):
+    """Quoted column names and database values for inserting an unsaved model instance."""
+    fields = [field for field in instance._meta.concrete_fields if not field.primary_key and field.name not in skip]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+    return columns, values
 
 
 def _email_repeat_signer(signature):

@@ -6,6 +6,6 @@ from . import emails
 
 
 @task
-def send_email(email_id):
-    """Send one email from the outbox (see emails.deliver for retries)."""
-    return emails.deliver(email_id)
+def send_due_emails():
+    """Send the outbox's due emails (see petition.emails for retries and nudges)."""
+    return emails.send_due()

@@ -1,6 +1,7 @@
 import math
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -17,6 +18,16 @@ def _campaign(slug):
     return get_object_or_404(Campaign.objects.public(), slug=slug)
 
 
+def _campaign_for_signing(slug):
+    """The campaign, from this process's memory if seen in the last few seconds: signing's hot path."""
+    key = f"campaign:{slug}"
+    campaign = caches["local"].get(key)
+    if campaign is None:
+        campaign = _campaign(slug)
+        caches["local"].set(key, campaign, settings.CAMPAIGN_CACHE_SECONDS)
+    return campaign
+
+
 def _rate_limited(request, campaign, wait):
     context = {"campaign": campaign, "minutes": math.ceil(wait / 60)}
     response = render(request, "petition/rate_limited.html", context, status=429)
@@ -31,7 +42,7 @@ def _invalid_link(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def sign(request, slug):
-    campaign = _campaign(slug)
+    campaign = _campaign_for_signing(slug)
     if not campaign.is_accepting_signatures():
         status = 403 if request.method == "POST" else 200
         return render(request, "petition/not_open.html", {"campaign": campaign}, status=status)

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,10 +17,12 @@ def static_files():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Counts, rate limits and recent signers live in the cache: each test starts with none."""
-    cache.clear()
+    """Counts, rate limits, recent signers and campaigns live in caches: each test starts with none."""
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail, signing
 
 from petition.forms import FORM_CLOCK_SALT
-from petition.models import OutgoingEmail, Signature
+from petition.models import Signature
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +60,7 @@ def deliver_outbox():
 
     def deliver():
         before = len(mail.outbox)
-        for pk in OutgoingEmail.objects.filter(status="pending").values_list("pk", flat=True):
-            emails.deliver(pk)
+        emails.send_due()
         return mail.outbox[before:]
 
     return deliver

@@ -1,11 +1,13 @@
 """The outbox: emails survive a mail server that is down, and none is sent twice."""
 
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -29,20 +31,28 @@ def smtp_down(settings):
     }
 
 
-def test_when_the_mail_server_is_down_the_email_waits_and_is_retried_later(campaign, sign, smtp_down):
-    sign(campaign)
-    email = OutgoingEmail.objects.get()
+@pytest.fixture
+def smtp_up(settings):
+    def restore():
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
-    assert emails.deliver(email.pk) == "retry"
+    return restore
 
-    email.refresh_from_db()
-    assert email.status == OutgoingEmail.Status.PENDING
-    assert email.attempts == 1
-    assert email.last_error == "ConnectionRefusedError"
-    assert timezone.now() + timedelta(seconds=50) < email.next_attempt_at < timezone.now() + timedelta(minutes=2)
-    retry = DBTaskResult.objects.order_by("-enqueued_at").first()
-    assert retry.args_kwargs["args"] == [email.pk]
-    assert retry.run_after == email.next_attempt_at
+
+def test_when_the_mail_server_is_down_emails_wait_and_a_retry_is_scheduled(campaign, sign, smtp_down):
+    sign(campaign, email="one@example.org")
+    sign(campaign, email="two@example.org")
+
+    assert emails.send_due() == 0
+
+    for email in OutgoingEmail.objects.all():
+        assert email.status == OutgoingEmail.Status.PENDING
+        assert email.attempts == 1
+        assert email.last_error == "ConnectionRefusedError"
+        assert timezone.now() + timedelta(seconds=50) < email.next_attempt_at < timezone.now() + timedelta(minutes=2)
+    (retry,) = DBTaskResult.objects.all()
+    assert retry.task_path == "petition.tasks.send_due_emails"
+    assert retry.run_after == OutgoingEmail.objects.earliest("next_attempt_at").next_attempt_at
 
 
 def test_retries_back_off_and_stop_after_many_failures(campaign, sign, smtp_down):
@@ -51,8 +61,9 @@ def test_retries_back_off_and_stop_after_many_failures(campaign, sign, smtp_down
 
     delays = []
     for _ in range(emails.MAX_ATTEMPTS):
+        OutgoingEmail.objects.filter(pk=email.pk, status="pending").update(next_attempt_at=timezone.now())
         before = timezone.now()
-        emails.deliver(email.pk)
+        emails.send_due()
         email.refresh_from_db()
         delays.append(round((email.next_attempt_at - before).total_seconds() / 60))
 
@@ -60,51 +71,74 @@ def test_retries_back_off_and_stop_after_many_failures(campaign, sign, smtp_down
     assert email.status == OutgoingEmail.Status.CANCELLED
 
 
-def test_an_email_is_sent_once_the_server_is_back_and_never_twice(campaign, sign, smtp_down, settings, mailoutbox):
+def test_emails_go_out_once_the_server_is_back_and_never_twice(campaign, sign, smtp_down, smtp_up, mailoutbox):
     sign(campaign)
-    email = OutgoingEmail.objects.get()
-    emails.deliver(email.pk)
+    emails.send_due()
+    smtp_up()
 
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    assert emails.deliver(email.pk) == "sent"
-    assert emails.deliver(email.pk) == "skipped"
+    assert emails.send_due() == 0  # not due yet: the retry waits its turn
+    OutgoingEmail.objects.update(next_attempt_at=timezone.now())
+    assert emails.send_due() == 1
+    assert emails.send_due() == 0
 
     assert len(mailoutbox) == 1
-    email.refresh_from_db()
+    email = OutgoingEmail.objects.get()
     assert (email.status, email.attempts) == (OutgoingEmail.Status.SENT, 2)
 
 
 def test_an_email_for_a_withdrawn_signature_is_never_sent(campaign, sign, mailoutbox):
     sign(campaign)
-    email = OutgoingEmail.objects.get()
-    email.signature.delete()
+    OutgoingEmail.objects.get().signature.delete()
 
-    assert emails.deliver(email.pk) == "skipped"
+    assert emails.send_due() == 0
     assert mailoutbox == []
 
 
-def test_emails_whose_task_was_lost_are_queued_again(campaign, sign):
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_email_once(campaign, sign, mailoutbox, settings):
+    settings.SIGN_LIMITS_PER_IP = settings.SIGN_LIMITS_PER_DOMAIN = [(1000, 60)]
+    for i in range(30):
+        sign(campaign, email=f"n{i}@example.org")
+    barrier = threading.Barrier(2)
+
+    def worker():
+        try:
+            barrier.wait()
+            emails.send_due()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(f"n{i}@example.org" for i in range(30))
+
+
+def test_a_lost_run_is_started_again_by_the_sweep(campaign, sign):
     sign(campaign)
-    DBTaskResult.objects.all().delete()  # as if the worker died holding it
     OutgoingEmail.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
 
     call_command("requeue_outbox")
     call_command("requeue_outbox")  # a second sweep straight after adds nothing
 
     (task,) = DBTaskResult.objects.all()
-    assert task.args_kwargs["args"] == [OutgoingEmail.objects.get().pk]
+    assert task.task_path == "petition.tasks.send_due_emails"
 
 
-def test_emails_not_yet_overdue_are_left_to_their_task(campaign, sign):
+def test_emails_not_yet_overdue_are_left_to_their_run(campaign, sign):
     sign(campaign)
 
     call_command("requeue_outbox")
 
-    assert DBTaskResult.objects.count() == 1
+    assert not DBTaskResult.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_task_worker_sends_the_queued_emails(campaign, sign, mailoutbox):
+def test_the_task_worker_sends_the_queued_emails(campaign, sign, mailoutbox, settings):
+    settings.OUTBOX_NUDGE_SECONDS = 0
     sign(campaign, email="one@example.org")
     sign(campaign, email="two@example.org")
 

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from petition.models import OutgoingEmail, Signature
@@ -21,9 +24,20 @@ def test_signing_stores_a_pending_signature_and_queues_its_confirmation_email(ca
     assert len(signature.ip_hash) == 32 and "203.0.113.7" not in signature.ip_hash
     (email,) = OutgoingEmail.objects.all()
     assert (email.signature, email.kind, email.status) == (signature, "confirm", "pending")
+
+
+def test_signing_nudges_the_worker_once_per_second_however_many_sign(
+    campaign, sign, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(campaign, email="one@example.org")
+        sign(campaign, email="two@example.org")
+        sign(campaign, email="three@example.org")
+
     (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "petition.tasks.send_email"
-    assert task.args_kwargs == {"args": [email.pk], "kwargs": {}}
+    assert task.task_path == "petition.tasks.send_due_emails"
+    assert timezone.now() < task.run_after <= timezone.now() + timedelta(seconds=1)
+    assert OutgoingEmail.objects.count() == 3
 
 
 def test_check_your_email_page_does_not_show_the_address(campaign, sign, client):
