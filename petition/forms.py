@@ -54,21 +54,7 @@ def clean_address(value):
     return address
 
 
-class ErrorSummaryMixin:
-    """Marks fields with errors for assistive technology, as the GOV.UK error pattern does."""
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                described_by = [f"{self[name].auto_id}-error"]
-                if self.fields[name].help_text:
-                    described_by.insert(0, f"{self[name].auto_id}-hint")
-                widget.attrs.update({"aria-invalid": "true", "aria-describedby": " ".join(described_by)})
-
-
-class SignForm(ErrorSummaryMixin, forms.Form):
+class SignForm(forms.Form):
     LOCATION_CHOICES = [("uk", "I live in the UK"), ("abroad", "I live outside the UK")]
 
     first_name = forms.CharField(
@@ -206,7 +192,7 @@ class SignForm(ErrorSummaryMixin, forms.Form):
             )
 
 
-class ResendForm(ErrorSummaryMixin, forms.Form):
+class ResendForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
         max_length=254,

@@ -32,7 +32,8 @@ class Signature(models.Model):
         APPROVED = "approved", "Approved"
         HIDDEN = "hidden", "Hidden"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="signatures")
+    # Indexed by the composite indexes below, which all start with the campaign.
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="signatures", db_index=False)
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
     first_name = models.CharField(max_length=50)
     last_name = models.CharField(max_length=50)
@@ -116,7 +117,8 @@ class OutgoingEmail(models.Model):
         SENT = "sent", "Sent"
         CANCELLED = "cancelled", "Cancelled"
 
-    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="emails")
+    # Indexed by outgoingemail_recent_idx, which starts with it.
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="emails", db_index=False)
     kind = models.CharField(max_length=20, choices=Kind)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -106,7 +106,7 @@ def test_a_mistake_is_explained_at_the_top_and_beside_its_field_with_every_input
     assert "There is a problem" in page
     anchor = f"#id_{field}_0" if field == "location" else f"#id_{field}"
     assert f'<a href="{anchor}">{message}</a>' in page
-    assert f'id="id_{field}-error"' in page or field == "location"
+    assert f'id="id_{field}_error"' in page or field == "location"
     assert page.startswith("<!doctype html>") and "<title>Error: " in page
     assert "Keep this" in page or "message" in fields
     assert Signature.objects.count() == 0
@@ -114,7 +114,7 @@ def test_a_mistake_is_explained_at_the_top_and_beside_its_field_with_every_input
 
 def test_field_with_an_error_is_marked_invalid_for_screen_readers(campaign, sign):
     page = sign(campaign, email="nope").content.decode()
-    assert 'aria-describedby="id_email-hint id_email-error"' in page
+    assert 'aria-describedby="id_email_helptext id_email_error"' in page
     assert 'aria-invalid="true"' in page
 
 

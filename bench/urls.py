@@ -1,0 +1,38 @@
+from django.http import HttpResponse
+from django.urls import include, path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from campaign.models import Campaign
+from petition.models import Signature
+
+_campaign_id = None
+
+
+@csrf_exempt
+def floor(request):
+    """The floor: the same signature row, inserted with nothing else (no form, checks, limits or email)."""
+    global _campaign_id
+    if _campaign_id is None:
+        _campaign_id = Campaign.objects.values_list("pk", flat=True).get(slug="online-safety-bill")
+    email = request.POST["email"]
+    Signature.objects.create(
+        campaign_id=_campaign_id,
+        first_name="Floor",
+        last_name="Bench",
+        email=email,
+        email_normalised=email,
+        email_canonical=email,
+        email_domain="floor.example",
+        postcode="BN1 1AA",
+        region="south-east",
+        consent_version="bench",
+        created_at=timezone.now(),
+    )
+    return HttpResponse(status=302, headers={"Location": "/c/online-safety-bill/check-your-email/"})
+
+
+urlpatterns = [
+    path("bench/floor/", floor),
+    path("", include("config.urls")),
+]
