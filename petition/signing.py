@@ -17,11 +17,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from campaign import PRIVACY_NOTICE_VERSION
+
 from . import counting, emails, postcodes
 from .models import OutgoingEmail, Signature
-
-# The privacy notice and consent wording a signer saw; change it whenever they change.
-CONSENT_VERSION = "2026-11-23"
 
 CONFIRM_SALT = "petition.confirm"
 WITHDRAW_SALT = "petition.withdraw"
@@ -101,7 +100,7 @@ def sign(campaign, data, *, ip_hash):
         contact_opt_in=data.get("contact_opt_in", False),
         message=message,
         message_status=Signature.MessageStatus.PENDING if message else Signature.MessageStatus.NONE,
-        consent_version=CONSENT_VERSION,
+        consent_version=PRIVACY_NOTICE_VERSION,
         ip_hash=ip_hash,
     )
     try:

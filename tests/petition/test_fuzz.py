@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, event, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from campaign import PRIVACY_NOTICE_VERSION
 from petition import signing
 from petition.models import OutgoingEmail, Signature, SignatureCount
 
@@ -136,7 +137,7 @@ def signed_up(campaign, email, status=Signature.Status.PENDING):
         email_domain=normalised.rpartition("@")[2],
         postcode="BN1 1AA",
         region="south-east",
-        consent_version=signing.CONSENT_VERSION,
+        consent_version=PRIVACY_NOTICE_VERSION,
     )
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from campaign import PRIVACY_NOTICE_VERSION
 from petition.models import OutgoingEmail, Signature
 
 
@@ -20,7 +21,7 @@ def test_signing_stores_a_pending_signature_and_queues_its_confirmation_email(ca
     assert signature.email_domain == "example.org"
     assert (signature.postcode, signature.region, signature.country) == ("BN1 1AA", "south-east", "GB")
     assert signature.show_name and not signature.contact_opt_in
-    assert signature.consent_version == "2026-11-23"
+    assert signature.consent_version == PRIVACY_NOTICE_VERSION == "2026-11-23"
     assert len(signature.ip_hash) == 32 and "203.0.113.7" not in signature.ip_hash
     (email,) = OutgoingEmail.objects.all()
     assert (email.signature, email.kind, email.status) == (signature, "confirm", "pending")
