@@ -54,6 +54,25 @@ def clean_address(value):
     return address
 
 
+class EmailAddressField(forms.EmailField):
+    """An email address, checked and put in the form we store (see clean_address), with kind messages."""
+
+    default_error_messages = {
+        "required": "Enter your email address",
+        "invalid": EMAIL_INVALID,
+        "max_length": "Email address must be 254 characters or fewer",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Email address")
+        kwargs.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
+        super().__init__(max_length=254, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return clean_address(value) if value else value
+
+
 class SignForm(forms.Form):
     LOCATION_CHOICES = [("uk", "I live in the UK"), ("abroad", "I live outside the UK")]
 
@@ -67,16 +86,8 @@ class SignForm(forms.Form):
         error_messages={"required": "Enter your last name", "max_length": "Last name must be 50 characters or fewer"},
         widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
     )
-    email = forms.EmailField(
-        label="Email address",
-        max_length=254,
-        help_text="We will email you a link to confirm your signature. We never show your email address.",
-        error_messages={
-            "required": "Enter your email address",
-            "invalid": EMAIL_INVALID,
-            "max_length": "Email address must be 254 characters or fewer",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    email = EmailAddressField(
+        help_text="We will email you a link to confirm your signature. We never show your email address."
     )
     location = forms.ChoiceField(
         label="Where do you live?",
@@ -154,9 +165,6 @@ class SignForm(forms.Form):
     def clean_last_name(self):
         return clean_text(self.cleaned_data["last_name"], "Last name", 50)
 
-    def clean_email(self):
-        return clean_address(self.cleaned_data["email"])
-
     def clean_message(self):
         return clean_text(self.cleaned_data["message"], "Message", 500)
 
@@ -168,7 +176,9 @@ class SignForm(forms.Form):
             self.add_error("postcode", "Enter a real UK postcode, like SW1A 1AA")
         if data.get("location") == "abroad" and not data.get("country") and "country" not in self.errors:
             self.add_error("country", "Choose the country you live in")
-        self._check_clock()
+        if not self.errors:
+            # A form with mistakes is sent again after they are fixed, with a fresh clock anyway.
+            self._check_clock()
         return data
 
     def _check_clock(self):
@@ -193,17 +203,4 @@ class SignForm(forms.Form):
 
 
 class ResendForm(forms.Form):
-    email = forms.EmailField(
-        label="Email address",
-        max_length=254,
-        help_text="The address you signed with.",
-        error_messages={
-            "required": "Enter your email address",
-            "invalid": EMAIL_INVALID,
-            "max_length": "Email address must be 254 characters or fewer",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
-
-    def clean_email(self):
-        return clean_address(self.cleaned_data["email"])
+    email = EmailAddressField(help_text="The address you signed with.")

@@ -1,9 +1,12 @@
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail, signing
+from django.db import connections
 
 from petition.forms import FORM_CLOCK_SALT
 from petition.models import Signature
@@ -20,6 +23,21 @@ def campaign(make_campaign):
     return make_campaign(slug="letter", title="Keep children safe online", signature_goal=100)
 
 
+def valid_form(campaign, clock_seconds_ago=10):
+    """What a person filling in the sign form correctly sends."""
+    return {
+        "first_name": "Asha",
+        "last_name": "Patel",
+        "email": "asha.patel@example.org",
+        "location": "uk",
+        "postcode": "BN1 1AA",
+        "country": "",
+        "message": "",
+        "website": "",
+        "started": form_clock(campaign, clock_seconds_ago),
+    }
+
+
 def form_clock(campaign, seconds_ago=10):
     return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{campaign.pk}:{int(time.time()) - seconds_ago}")
 
@@ -29,21 +47,27 @@ def sign(client):
     """Return a function that submits the sign form as a browser would; keyword arguments override fields."""
 
     def submit(campaign, *, client=client, clock_seconds_ago=10, ip="203.0.113.7", **fields):
-        data = {
-            "first_name": "Asha",
-            "last_name": "Patel",
-            "email": "asha.patel@example.org",
-            "location": "uk",
-            "postcode": "BN1 1AA",
-            "country": "",
-            "message": "",
-            "website": "",
-            "started": form_clock(campaign, clock_seconds_ago),
-        } | fields
+        data = valid_form(campaign, clock_seconds_ago) | fields
         data = {key: value for key, value in data.items() if value is not None}
         return client.post(f"/c/{campaign.slug}/sign/", data, REMOTE_ADDR=ip)
 
     return submit
+
+
+def simultaneously(count, action, workers=20):
+    """Run `action(i)` for i in range(count) from `workers` threads released together; return the results."""
+    barrier = threading.Barrier(min(count, workers))
+
+    def run(i):
+        try:
+            if i < workers:
+                barrier.wait()
+            return action(i)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, range(count)))
 
 
 def sent_links(message):

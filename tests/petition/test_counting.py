@@ -1,22 +1,10 @@
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connections
 from django.test import Client
 
 from petition import counting, signing
 from petition.models import Signature, SignatureCount
 
-
-def in_threads(count, action, workers=20):
-    def run(i):
-        try:
-            return action(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(run, range(count)))
+from .conftest import simultaneously
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,12 +12,12 @@ def test_two_hundred_simultaneous_signers_are_all_stored_and_counted_once_confir
     settings.COUNT_CACHE_SECONDS = 0
     settings.SIGN_LIMITS_PER_DOMAIN = [(1000, 60)]
 
-    signed = in_threads(200, lambda i: sign(campaign, client=Client(), email=f"s{i}@example.org", ip=f"10.0.{i}.1"))
+    signed = simultaneously(200, lambda i: sign(campaign, client=Client(), email=f"s{i}@example.org", ip=f"10.0.{i}.1"))
     assert [response.status_code for response in signed] == [302] * 200
     assert Signature.objects.count() == 200
 
     tokens = [signing.confirmation_token(s) for s in Signature.objects.all()]
-    confirmed = in_threads(200, lambda i: Client().post(f"/c/letter/confirm/{tokens[i]}/"))
+    confirmed = simultaneously(200, lambda i: Client().post(f"/c/letter/confirm/{tokens[i]}/"))
 
     assert [response.status_code for response in confirmed] == [302] * 200
     assert counting.totals(campaign).count == 200

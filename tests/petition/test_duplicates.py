@@ -1,11 +1,9 @@
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connections
 from django.test import Client
 
 from petition.models import OutgoingEmail, Signature
+
+from .conftest import simultaneously
 
 
 @pytest.mark.parametrize(
@@ -60,21 +58,6 @@ def test_gmail_dots_and_tags_are_separate_signatures_but_share_a_canonical_addre
 
     assert Signature.objects.count() == 2
     assert set(Signature.objects.values_list("email_canonical", flat=True)) == {"ashapatel@gmail.com"}
-
-
-def simultaneously(count, action):
-    """Run `action(i)` in `count` threads released at the same instant; return their results."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait()
-            return action(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from campaign import PRIVACY_NOTICE_VERSION
 from petition import signing
 from petition.models import OutgoingEmail, Signature, SignatureCount
 
-from .conftest import form_clock
+from .conftest import valid_form
 
 FIELDS = [
     "first_name",
@@ -105,20 +105,6 @@ def stored():
         "emails": OutgoingEmail.objects.count(),
         "tasks": DBTaskResult.objects.count(),
         "count": sorted(SignatureCount.objects.values_list("region", "shard", "count")),
-    }
-
-
-def valid_form(campaign):
-    return {
-        "first_name": "Asha",
-        "last_name": "Patel",
-        "email": "asha.patel@example.org",
-        "location": "uk",
-        "postcode": "BN1 1AA",
-        "country": "",
-        "message": "",
-        "website": "",
-        "started": form_clock(campaign),
     }
 
 
