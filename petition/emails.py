@@ -7,25 +7,26 @@ OUTBOX_NUDGE_SECONDS across all app servers (a flag in the shared cache), due
 to run when that window closes, so it finds every row committed in the window.
 A surge of signers costs one task row a second, not one per signature.
 
-`send_due` locks due rows (skipping any another worker holds), sends them over
-one SMTP connection, marks each sent, and on failure gives it a later
-`next_attempt_at` with backoff and schedules a run for then. `requeue_due`
-(`manage.py requeue_outbox`, run from cron) is the safety net for a worker
-killed mid-run. An email is never lost; it could be sent twice only if a
-process died between the SMTP server accepting it and its row being marked.
+`send_due` claims due rows in batches (skipping any another worker holds),
+sends them over one SMTP connection, marks each sent as it goes, and on
+failure gives it a later `next_attempt_at` with backoff and schedules a run
+for then. `requeue_due` (`manage.py requeue_outbox`, run from cron) is the
+safety net for a worker killed mid-run. An email is never lost; it could be
+sent twice only if a process died between the SMTP server accepting it and
+its row being marked.
 """
 
 import contextlib
 import logging
 import smtplib
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +44,8 @@ SUBJECTS = {
 BACKOFF_MINUTES = [1, 2, 5, 15, 30, 60]
 MAX_ATTEMPTS = 30
 BATCH = 50
+# How long a claimed batch is left to its worker before another may take it.
+LEASE = timedelta(minutes=10)
 NUDGE_KEY = "petition:outbox-nudge"
 # Seconds of clock difference between app servers that the nudge allows for.
 CLOCK_MARGIN = 0.2
@@ -53,7 +56,8 @@ _run_due = 0.0
 def queue(signature, kind):
     """Write an email to the outbox; the worker is nudged once the caller's transaction commits."""
     email = OutgoingEmail.objects.create(signature=signature, kind=kind)
-    transaction.on_commit(nudge_worker)
+    # robust: the signature is stored whatever happens here; the sweep sends what a failed nudge leaves.
+    transaction.on_commit(nudge_worker, robust=True)
     return email
 
 
@@ -70,7 +74,8 @@ def nudge_worker():
     if window <= 0:
         _schedule_run(timezone.now())
         return
-    due = now + window
+    # Due a little after the window closes, so a worker whose clock runs ahead still finds every row.
+    due = now + window + CLOCK_MARGIN
     if not settings.REDIS_URL:
         claimed = cache.add(NUDGE_KEY, due, window)
     elif now < _run_due - CLOCK_MARGIN:
@@ -81,7 +86,16 @@ def nudge_worker():
         claimed = previous is None
         _run_due = due if claimed else float(previous)
     if claimed:
-        _schedule_run(timezone.now() + timedelta(seconds=window))
+        try:
+            _schedule_run(datetime.fromtimestamp(due, tz=UTC))
+        except Exception:
+            # Give the window back, so the next signer schedules the run this one could not.
+            _run_due = 0.0
+            if settings.REDIS_URL:
+                ratelimits.redis_client().delete(NUDGE_KEY)
+            else:
+                cache.delete(NUDGE_KEY)
+            raise
 
 
 def _schedule_run(when):
@@ -102,23 +116,34 @@ def recently_sent(signature):
 def send_due(limit=2000):
     """Send due outbox emails, a batch at a time, until none is left or `limit` is reached.
 
-    Returns how many were sent. Rows another worker has locked are skipped;
-    rows that fail wait for their next attempt, and a run is scheduled for it.
+    Returns how many were sent. Each batch is first claimed in a short
+    transaction (its rows are not due again for LEASE), then each email is sent
+    and marked on its own, so a worker that dies mid-batch leaves at most one
+    email unmarked, and nothing holds a lock while the mail server is slow.
     """
     sent = 0
     while sent < limit:
-        with transaction.atomic():
-            batch = list(
-                OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("signature__campaign")
-                .filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=timezone.now())
-                .order_by("next_attempt_at")[:BATCH]
-            )
-            if not batch:
-                break
-            sent += _send_batch(batch)
+        batch = _claim_batch()
+        if not batch:
+            break
+        sent += _send_batch(batch)
+    if sent >= limit:
+        _schedule_run(timezone.now())  # more may be due: carry on in a fresh task
     _schedule_next_retry()
     return sent
+
+
+def _claim_batch():
+    now = timezone.now()
+    with transaction.atomic():
+        batch = list(
+            OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("signature__campaign")
+            .filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")[:BATCH]
+        )
+        OutgoingEmail.objects.filter(pk__in=[email.pk for email in batch]).update(next_attempt_at=now + LEASE)
+    return batch
 
 
 def _send_batch(batch):
@@ -134,19 +159,20 @@ def _send_batch(batch):
         for position, email in enumerate(batch):
             try:
                 connection.send_messages([_message(email)])
-            except (smtplib.SMTPRecipientsRefused, UnicodeError) as error:
+            except (smtplib.SMTPRecipientsRefused, UnicodeError, ValueError) as error:
                 _give_up(email, error)
             except (smtplib.SMTPException, OSError) as error:
                 # The server went away: everything left in the batch waits too.
                 for waiting in batch[position:]:
                     _defer(waiting, error)
                 break
+            except Exception as error:  # one bad email must not hold up the others
+                logger.exception("Email %s could not be built or sent", email.pk)
+                _defer(email, error)
             else:
-                email.status = OutgoingEmail.Status.SENT
-                email.sent_at = timezone.now()
-                email.attempts += 1
-                email.last_error = ""
-                email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+                OutgoingEmail.objects.filter(pk=email.pk).update(
+                    status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+                )
                 sent += 1
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):

@@ -16,6 +16,8 @@ from . import postcodes
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# A name is one line: it goes into emails, where a line break could pass off text as ours.
+LINE_BREAKS = re.compile(r"[^\S ]|[\u2028\u2029]")
 FORM_CLOCK_SALT = "petition.sign-form-clock"
 EMAIL_INVALID = "Enter an email address in the correct format, like name@example.com"
 
@@ -26,11 +28,17 @@ def country_choices():
     return [("", "Choose your country")] + [(code, name) for code, name in countries if code != "GB"]
 
 
-def clean_text(value, label, max_length):
-    """Normalised text without control characters, its length checked after normalising (which can lengthen it)."""
+def clean_text(value, label, max_length, *, one_line=False):
+    """Normalised text without control characters, its length checked after normalising (which can lengthen it).
+
+    Lengths are checked here rather than by a maxlength on the input, which
+    would cut pasted text short without saying so.
+    """
     value = unicodedata.normalize("NFC", value).strip()
     if CONTROL_CHARACTERS.search(value):
         raise forms.ValidationError(f"{label} contains characters we cannot accept. Please retype it.")
+    if one_line and LINE_BREAKS.search(value):
+        raise forms.ValidationError(f"{label} must be on one line")
     if len(value) > max_length:
         raise forms.ValidationError(f"{label} must be {max_length} characters or fewer (it has {len(value)})")
     return value
@@ -44,6 +52,9 @@ def clean_address(value):
     to is refused here rather than accepted and left in the outbox.
     """
     local, _, domain = value.strip().rpartition("@")
+    if local.startswith('"') or not local.isprintable():
+        # Quoted local parts are valid but unused in practice, and some cannot be sent at all.
+        raise forms.ValidationError(EMAIL_INVALID, code="invalid")
     try:
         domain = punycode(domain).lower()
     except UnicodeError:
@@ -77,13 +88,11 @@ class SignForm(forms.Form):
     LOCATION_CHOICES = [("uk", "I live in the UK"), ("abroad", "I live outside the UK")]
 
     first_name = forms.CharField(
-        max_length=50,
-        error_messages={"required": "Enter your first name", "max_length": "First name must be 50 characters or fewer"},
+        error_messages={"required": "Enter your first name"},
         widget=forms.TextInput(attrs={"autocomplete": "given-name", "spellcheck": "false"}),
     )
     last_name = forms.CharField(
-        max_length=50,
-        error_messages={"required": "Enter your last name", "max_length": "Last name must be 50 characters or fewer"},
+        error_messages={"required": "Enter your last name"},
         widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
     )
     email = EmailAddressField(
@@ -128,9 +137,7 @@ class SignForm(forms.Form):
     message = forms.CharField(
         label="Message to the minister (optional)",
         required=False,
-        max_length=500,
         help_text="Up to 500 characters. It may be shown publicly after our staff have read it.",
-        error_messages={"max_length": "Message must be 500 characters or fewer (it has %(show_value)d)"},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     # A field people never see: software that fills in every field gives itself away.
@@ -160,16 +167,20 @@ class SignForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
     def clean_first_name(self):
-        return clean_text(self.cleaned_data["first_name"], "First name", 50)
+        return clean_text(self.cleaned_data["first_name"], "First name", 50, one_line=True)
 
     def clean_last_name(self):
-        return clean_text(self.cleaned_data["last_name"], "Last name", 50)
+        return clean_text(self.cleaned_data["last_name"], "Last name", 50, one_line=True)
 
     def clean_message(self):
         return clean_text(self.cleaned_data["message"], "Message", 500)
 
     def clean(self):
         data = super().clean()
+        if data.get("location") == "abroad":
+            # Someone abroad may well type their own post code there: it is not a UK one, and that is fine.
+            self.errors.pop("postcode", None)
+            data["postcode"] = ""
         if data.get("location") == "uk" and not data.get("postcode") and "postcode" not in self.errors:
             self.add_error("postcode", "Enter your postcode, or choose “I live outside the UK”")
         if data.get("location") == "uk" and data.get("postcode") and not postcodes.area_for(data["postcode"]):

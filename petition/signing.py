@@ -143,7 +143,7 @@ def _store_with_confirmation_email(signature):
         cursor.execute(sql, signature_values + email_values)
         signature.pk = cursor.fetchone()[0]
     signature._state.adding = False
-    transaction.on_commit(emails.nudge_worker)
+    transaction.on_commit(emails.nudge_worker, robust=True)
 
 
 def _insert_values(instance, skip=()):

@@ -1,10 +1,14 @@
+import email
 import re
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from email import policy
 from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core import mail, signing
 from django.db import connections
 
@@ -102,3 +106,32 @@ def confirmed(client, sign, deliver_outbox):
         return Signature.objects.get(email_normalised=fields.get("email", "asha.patel@example.org").lower())
 
     return sign_and_confirm
+
+
+class Mailbox:
+    """An SMTP server's handler that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    yield mailbox
+    controller.stop()

@@ -1,18 +1,20 @@
 """The outbox: emails survive a mail server that is down, and none is sent twice."""
 
+import smtplib
 import socket
 import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from petition import emails
-from petition.models import OutgoingEmail
+from petition.models import OutgoingEmail, Signature
 
 
 def closed_port():
@@ -147,3 +149,36 @@ def test_the_task_worker_sends_the_queued_emails(campaign, sign, mailoutbox, set
     assert sorted(message.to[0] for message in mail.outbox) == ["one@example.org", "two@example.org"]
     assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+class ServerThatHangsUpAfterOne(locmem.EmailBackend):
+    """Accepts one message, then drops the connection, as a mail server restarting mid-batch would."""
+
+    def send_messages(self, messages):
+        if len(mail.outbox) >= 1:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+def test_an_email_sent_before_the_server_hung_up_stays_sent(campaign, sign, settings, mailoutbox):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.ServerThatHangsUpAfterOne"}}
+    sign(campaign, email="one@example.org")
+    sign(campaign, email="two@example.org")
+
+    assert emails.send_due() == 1
+
+    statuses = dict(OutgoingEmail.objects.values_list("signature__email", "status"))
+    assert statuses == {"one@example.org": "sent", "two@example.org": "pending"}
+    assert len(mailoutbox) == 1
+
+
+def test_an_address_that_cannot_be_sent_to_does_not_hold_up_the_others(campaign, sign, smtp_server):
+    sign(campaign, email="bad@example.org")
+    sign(campaign, email="good@example.org")
+    Signature.objects.filter(email="bad@example.org").update(email='"a\x01b"@example.org')
+
+    assert emails.send_due() == 1
+
+    assert [recipients for recipients, _ in smtp_server.messages] == [["good@example.org"]]
+    bad = OutgoingEmail.objects.get(signature__email__startswith='"a')
+    assert (bad.status, bad.last_error) == (OutgoingEmail.Status.CANCELLED, "ValueError")

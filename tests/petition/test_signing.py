@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -5,6 +6,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from campaign import PRIVACY_NOTICE_VERSION
+from petition.forms import EMAIL_INVALID
 from petition.models import OutgoingEmail, Signature
 
 
@@ -37,7 +39,7 @@ def test_signing_nudges_the_worker_once_per_second_however_many_sign(
 
     (task,) = DBTaskResult.objects.all()
     assert task.task_path == "petition.tasks.send_due_emails"
-    assert timezone.now() < task.run_after <= timezone.now() + timedelta(seconds=1)
+    assert timezone.now() + timedelta(seconds=0.5) < task.run_after <= timezone.now() + timedelta(seconds=1.2)
     assert OutgoingEmail.objects.count() == 3
 
 
@@ -50,8 +52,9 @@ def test_check_your_email_page_does_not_show_the_address(campaign, sign, client)
     assert "private.person" not in page
 
 
-def test_signer_abroad_gives_a_country_instead_of_a_postcode(campaign, sign):
-    sign(campaign, location="abroad", postcode="", country="IE")
+@pytest.mark.parametrize("postcode", ["", "D02 X285", "90210"])
+def test_signer_abroad_gives_a_country_instead_of_a_postcode(campaign, sign, postcode):
+    sign(campaign, location="abroad", postcode=postcode, country="IE")
 
     signature = Signature.objects.get()
     assert (signature.postcode, signature.country, signature.region) == ("", "IE", "outside-uk")
@@ -76,14 +79,21 @@ def test_html_and_script_are_kept_as_plain_text(campaign, sign, client):
         ({"first_name": ""}, "first_name", "Enter your first name"),
         ({"last_name": " "}, "last_name", "Enter your last name"),
         ({"email": ""}, "email", "Enter your email address"),
-        ({"email": "not-an-email"}, "email", "Enter an email address in the correct format, like name@example.com"),
+        ({"email": "not-an-email"}, "email", EMAIL_INVALID),
         ({"postcode": ""}, "postcode", "Enter your postcode, or choose “I live outside the UK”"),
         ({"postcode": "XX1 1XX"}, "postcode", "Enter a real UK postcode, like SW1A 1AA"),
         ({"postcode": "12345"}, "postcode", "Enter a real UK postcode, like SW1A 1AA"),
         ({"location": "abroad", "postcode": "", "country": ""}, "country", "Choose the country you live in"),
         ({"location": "abroad", "country": "ZZ"}, "country", "Choose your country from the list"),
         ({"location": "moon"}, "location", "Choose one of the options"),
-        ({"first_name": "A" * 51}, "first_name", "First name must be 50 characters or fewer"),
+        ({"first_name": "A" * 51}, "first_name", "First name must be 50 characters or fewer (it has 51)"),
+        ({"first_name": "Asha\nClick here"}, "first_name", "First name must be on one line"),
+        ({"last_name": "Pa\u2028tel"}, "last_name", "Last name must be on one line"),
+        (
+            {"email": '"a\x01b"@example.com'},
+            "email",
+            "Enter an email address in the correct format, like name@example.com",
+        ),
         ({"message": "x" * 501}, "message", "Message must be 500 characters or fewer (it has 501)"),
         (
             {"first_name": "Asha\x07"},
@@ -111,6 +121,15 @@ def test_a_mistake_is_explained_at_the_top_and_beside_its_field_with_every_input
     assert page.startswith("<!doctype html>") and "<title>Error: " in page
     assert "Keep this" in page or "message" in fields
     assert Signature.objects.count() == 0
+
+
+def test_long_text_is_not_cut_short_by_the_browser(campaign, client):
+    page = client.get("/c/letter/sign/").content.decode()
+
+    fields = re.findall(r'<(?:input|textarea)[^>]*name="(?:first_name|last_name|message)"[^>]*>', page)
+
+    assert len(fields) == 3
+    assert not any("maxlength" in field for field in fields)
 
 
 def test_field_with_an_error_is_marked_invalid_for_screen_readers(campaign, sign):
