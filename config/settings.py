@@ -239,6 +239,7 @@ SIGN_FORM_MIN_SECONDS = env.int("SIGN_FORM_MIN_SECONDS", default=3)
 SIGN_FORM_MAX_AGE = env.int("SIGN_FORM_MAX_AGE", default=24 * 3600)
 SIGN_LIMITS_PER_IP = env_limits("SIGN_LIMITS_PER_IP", "10/60,100/3600")
 SIGN_LIMITS_PER_DOMAIN = env_limits("SIGN_LIMITS_PER_DOMAIN", "20/60,200/3600")
+SIGN_LIMITS_PER_MAILBOX = env_limits("SIGN_LIMITS_PER_MAILBOX", "3/3600")
 RESEND_LIMITS_PER_IP = env_limits("RESEND_LIMITS_PER_IP", "5/60,20/3600")
 # The large providers that carry most people's mail: never limited by domain.
 LARGE_MAIL_PROVIDERS = """

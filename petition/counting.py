@@ -69,8 +69,10 @@ def recount(campaign):
     For repair after manual database work; in normal running the shards never drift.
     """
     with transaction.atomic():
-        # Hold the campaign's counters still while they are rebuilt.
-        list(SignatureCount.objects.select_for_update().filter(campaign=campaign))
+        # Hold every counter still while they are rebuilt, including shards a confirmation would create.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {SignatureCount._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
         before = _sum_shards(campaign.pk).count
         actual = Signature.objects.for_campaign(campaign).confirmed().values_list("region").annotate(n=Count("pk"))
         SignatureCount.objects.filter(campaign=campaign).delete()

@@ -41,14 +41,24 @@ def _trusted(address):
     return any(ip in network for network in settings.TRUSTED_PROXIES)
 
 
-def signing_wait(ip_hash, email_domain):
-    """Seconds this signer must wait before signing, or 0 if they may sign now."""
+def signing_wait(ip_hash, email_domain, canonical_email):
+    """Seconds this signer must wait before signing, or 0 if they may sign now.
+
+    Limited per IP address, per unusual email domain, and per mailbox (the
+    canonical address, so +tags and Gmail's dots do not make one inbox many).
+    """
     limits = [(f"ip:{ip_hash}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_IP]
+    mailbox = _key(canonical_email)
+    limits += [(f"mailbox:{mailbox}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_MAILBOX]
     if email_domain not in settings.RATE_LIMIT_EXEMPT_DOMAINS:
-        # Hashed: a domain can be longer than a cache key may be.
-        domain = hashlib.blake2b(email_domain.encode(), digest_size=16).hexdigest()
+        domain = _key(email_domain)
         limits += [(f"domain:{domain}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_DOMAIN]
     return _hit(limits)
+
+
+def _key(text):
+    """A short fixed-length key: addresses can be longer than a cache key may be, and none is kept as it is."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def resend_wait(ip_hash):

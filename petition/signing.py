@@ -7,8 +7,8 @@ database constraint sees to that, even for simultaneous submissions): the
 signer gets the right email instead, and the page says the same to everyone.
 """
 
+import ipaddress
 import unicodedata
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -44,7 +44,17 @@ def canonical_email(normalised):
 
 
 def hash_ip(ip):
-    """A keyed hash of an IP address: groups signatures by source without keeping the address."""
+    """A keyed hash of an IP address: groups signatures by source without keeping the address.
+
+    An IPv6 address is hashed by its /64 network: one household or device
+    commonly has the whole /64, and could otherwise dodge every limit.
+    """
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        address = None
+    if address is not None and address.version == 6 and not address.ipv4_mapped:
+        ip = str(ipaddress.ip_network(f"{address}/64", strict=False))
     return salted_hmac("petition.ip", ip or "", algorithm="sha256").hexdigest()[:32]
 
 
@@ -103,29 +113,32 @@ def sign(campaign, data, *, ip_hash):
         consent_version=PRIVACY_NOTICE_VERSION,
         ip_hash=ip_hash,
     )
-    try:
-        _store_with_confirmation_email(signature)
+    if _store_with_confirmation_email(signature):
         return Signed(signature, created=True)
-    except IntegrityError:
-        existing = Signature.objects.filter(campaign=campaign, email_normalised=normalised).first()
-        if existing is None:
-            raise
-    _email_repeat_signer(existing)
+    existing = Signature.objects.filter(campaign=campaign, email_normalised=normalised).first()
+    if existing is not None:  # None if withdrawn in the meantime: nothing to email
+        _email_repeat_signer(existing)
     return Signed(existing, created=False)
 
 
 def _store_with_confirmation_email(signature):
-    """Insert a new signature and its confirmation email together, or neither.
+    """Insert a new signature and its confirmation email together, or neither if the address has signed.
 
-    On PostgreSQL this is one statement (a data-modifying CTE), so signing
-    costs one round trip to the database instead of four (BEGIN, two INSERTs,
-    COMMIT): the hot path of a surge. Elsewhere it is an ordinary transaction.
+    Returns whether it was stored. On PostgreSQL this is one statement (a
+    data-modifying CTE), so signing costs one round trip to the database
+    instead of four (BEGIN, two INSERTs, COMMIT): the hot path of a surge. A
+    repeat is no error there (ON CONFLICT DO NOTHING), so no failed statement,
+    with the signer's details in it, reaches the database's log. Elsewhere it
+    is an ordinary transaction.
     """
     if connection.vendor != "postgresql":
-        with transaction.atomic():
-            signature.save(force_insert=True)
-            emails.queue(signature, OutgoingEmail.Kind.CONFIRM)
-        return
+        try:
+            with transaction.atomic():
+                signature.save(force_insert=True)
+                emails.queue(signature, OutgoingEmail.Kind.CONFIRM)
+        except IntegrityError:
+            return False
+        return True
     email = OutgoingEmail(kind=OutgoingEmail.Kind.CONFIRM)
     signature_columns, signature_values = _insert_values(signature)
     email_columns, email_values = _insert_values(email, skip={"signature"})
@@ -133,17 +146,21 @@ def _store_with_confirmation_email(signature):
     # Only model metadata is formatted in; every value is a parameter.
     sql = (
         f"WITH new_signature AS (INSERT INTO {quote(Signature._meta.db_table)} ({signature_columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(signature_values))}) RETURNING {quote('id')}) "
+        f"VALUES ({', '.join(['%s'] * len(signature_values))}) "
+        f"ON CONFLICT ({quote('campaign_id')}, {quote('email_normalised')}) DO NOTHING RETURNING {quote('id')}) "
         f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} ({quote('signature_id')}, {email_columns}) "
         f"SELECT {quote('id')}, {', '.join(['%s'] * len(email_values))} FROM new_signature "
         f"RETURNING {quote('signature_id')}"
     )
-    # Inside a caller's transaction, a savepoint keeps a duplicate from spoiling it.
-    with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, signature_values + email_values)
-        signature.pk = cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    signature.pk = row[0]
     signature._state.adding = False
     transaction.on_commit(emails.nudge_worker, robust=True)
+    return True
 
 
 def _insert_values(instance, skip=()):

@@ -51,8 +51,8 @@ def sign(request, slug):
         if form.is_bot:
             return redirect("petition:check_email", slug)
         ip_hash = signing.hash_ip(ratelimits.client_ip(request))
-        domain = signing.normalise_email(form.cleaned_data["email"]).rpartition("@")[2]
-        if wait := ratelimits.signing_wait(ip_hash, domain):
+        address = signing.normalise_email(form.cleaned_data["email"])
+        if wait := ratelimits.signing_wait(ip_hash, address.rpartition("@")[2], signing.canonical_email(address)):
             return _rate_limited(request, campaign, wait)
         signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash)
         return redirect("petition:check_email", slug)

@@ -157,7 +157,7 @@ def test_too_many_signatures_page_has_no_accessibility_violations(
         fill_in_the_form(phone, email="second@example.org")
 
     assert posted.value.status == 429
-    assert phone.get_by_role("heading", level=1).inner_text() == "Too many signatures from your connection"
+    assert phone.get_by_role("heading", level=1).inner_text() == "Too many signatures in a short time"
     assert Signature.objects.count() == 1
     assert accessibility_violations(phone) == []
     assert fits_the_screen(phone)

@@ -157,3 +157,14 @@ def test_the_email_links_work_and_show_no_one_else_s_details(campaign, sign, del
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and confirm_url in html and withdraw_url in html
     assert message.body.startswith("Hello Asha,")
+
+
+def test_the_confirm_page_shows_what_will_be_published(campaign, sign, deliver_outbox, client):
+    sign(campaign, first_name="Asha", last_name="Patel", show_name="on", message="Act now <please>")
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+
+    page = client.get(path).content.decode()
+
+    assert "Your name will be listed publicly as Asha P." in page
+    assert "<q>Act now &lt;please&gt;</q>" in page
+    assert "We will not email you about the campaign." in page

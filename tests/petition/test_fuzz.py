@@ -96,6 +96,7 @@ def no_throttling(settings):
     settings.SIGN_LIMITS_PER_IP = [(100_000, 60)]
     settings.SIGN_LIMITS_PER_DOMAIN = [(100_000, 60)]
     settings.RESEND_LIMITS_PER_IP = [(100_000, 60)]
+    settings.SIGN_LIMITS_PER_MAILBOX = [(100_000, 60)]
 
 
 def stored():

@@ -26,7 +26,7 @@ def test_the_too_many_page_says_when_to_try_again(campaign, sign, settings):
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 61
     page = response.content.decode()
-    assert "Too many signatures from your connection" in page
+    assert "Too many signatures in a short time" in page
     assert "Please try again in 1 minute." in page
     assert "Nothing was saved." in page
 
@@ -64,3 +64,22 @@ def test_resend_page_is_rate_limited(campaign, client, settings):
     statuses = [client.post("/c/letter/resend/", {"email": f"x{i}@example.org"}).status_code for i in range(3)]
 
     assert statuses == [302, 302, 429]
+
+
+def test_one_mailbox_cannot_be_signed_many_times_with_tags_or_dots(campaign, sign, settings):
+    settings.SIGN_LIMITS_PER_MAILBOX = [(3, 3600)]
+    variants = ["asha.patel@gmail.com", "ashapatel+1@gmail.com", "a.sha.patel+2@googlemail.com", "ashapatel@gmail.com"]
+
+    statuses = [sign(campaign, email=email, ip=f"198.51.100.{i}").status_code for i, email in enumerate(variants)]
+
+    assert statuses == [302, 302, 302, 429]
+
+
+def test_an_ipv6_network_is_limited_as_one_address(campaign, sign, settings):
+    settings.SIGN_LIMITS_PER_IP = [(2, 60)]
+
+    statuses = [sign(campaign, email=f"v{i}@example.org", ip=f"2001:db8:1:2:{i}::1").status_code for i in range(3)] + [
+        sign(campaign, email="other@example.org", ip="2001:db8:1:3::1").status_code
+    ]
+
+    assert statuses == [302, 302, 429, 302]
