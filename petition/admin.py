@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
-from .models import OutgoingEmail, Signature
+from . import moderation
+from .models import AuditEntry, OutgoingEmail, Signature
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,15 +20,113 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReasonForm(forms.Form):
+    reason = forms.ChoiceField(choices=Signature.InvalidationReason.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        required=False, max_length=250, help_text="What you saw, for the audit log. No personal data, please."
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(max_length=250, help_text="Why, for the audit log. No personal data, please.")
+
+
+def _confirm(modeladmin, request, queryset, *, form_class, title, verb):
+    """The page that asks for a reason before a removing action; returns the valid form once posted."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        return form
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "verb": verb,
+        "form": form,
+        "queryset": queryset,
+        "count": queryset.count(),
+        "sample": queryset[:10],
+        "opts": modeladmin.model._meta,
+        "action": request.POST["action"],
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "select_across": request.POST.get("select_across", "0"),
+    }
+    return TemplateResponse(request, "admin/petition/signature/confirm_action.html", context)
+
+
 @admin.register(Signature)
-class SignatureAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "campaign", "region", "status", "created_at", "confirmed_at"]
-    list_filter = ["status", "campaign"]
+class SignatureAdmin(admin.ModelAdmin):
+    """Signatures are read here and changed only by the actions, which keep the count and the audit log."""
+
+    list_display = ["__str__", "campaign", "region", "status", "message_status", "created_at", "confirmed_at"]
+    list_filter = ["status", "campaign", "region", "message_status", "invalidation_reason"]
     list_select_related = ["campaign"]
     search_fields = ["=email_normalised", "last_name"]
     show_full_result_count = False
     ordering = ["-created_at"]
-    exclude = ["ip_hash"]
+    exclude = ["ip_hash", "email_normalised", "email_canonical"]
+    actions = ["invalidate", "restore", "approve_messages", "hide_messages", "resend_confirmation", "erase"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields if field.name not in self.exclude]
+
+    @admin.action(description="Invalidate the selected signatures…", permissions=["change"])
+    def invalidate(self, request, queryset):
+        form = _confirm(
+            self, request, queryset, form_class=ReasonForm, title="Invalidate signatures", verb="Invalidate"
+        )
+        if isinstance(form, TemplateResponse):
+            return form
+        count = moderation.invalidate(
+            queryset, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"], user=request.user
+        )
+        self.message_user(request, f"{count} signature(s) invalidated and taken off the count.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Restore the selected invalidated signatures…", permissions=["change"])
+    def restore(self, request, queryset):
+        form = _confirm(self, request, queryset, form_class=NoteForm, title="Restore signatures", verb="Restore")
+        if isinstance(form, TemplateResponse):
+            return form
+        count = moderation.restore(queryset, note=form.cleaned_data["note"], user=request.user)
+        self.message_user(request, f"{count} signature(s) restored.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Approve the selected messages for public display", permissions=["change"])
+    def approve_messages(self, request, queryset):
+        count = moderation.set_message_status(queryset, Signature.MessageStatus.APPROVED, user=request.user)
+        self.message_user(request, f"{count} message(s) approved.", messages.SUCCESS)
+
+    @admin.action(description="Hide the selected messages…", permissions=["change"])
+    def hide_messages(self, request, queryset):
+        form = _confirm(self, request, queryset, form_class=NoteForm, title="Hide messages", verb="Hide")
+        if isinstance(form, TemplateResponse):
+            return form
+        count = moderation.set_message_status(
+            queryset, Signature.MessageStatus.HIDDEN, note=form.cleaned_data["note"], user=request.user
+        )
+        self.message_user(request, f"{count} message(s) hidden.", messages.SUCCESS)
+        return None
+
+    @admin.action(
+        description="Resend the confirmation email to the selected pending signatures", permissions=["change"]
+    )
+    def resend_confirmation(self, request, queryset):
+        count = moderation.resend_confirmation(queryset, user=request.user)
+        self.message_user(request, f"{count} confirmation email(s) queued.", messages.SUCCESS)
+
+    @admin.action(description="Erase the selected signers' personal data…", permissions=["change"])
+    def erase(self, request, queryset):
+        form = _confirm(self, request, queryset, form_class=NoteForm, title="Erase personal data", verb="Erase")
+        if isinstance(form, TemplateResponse):
+            return form
+        count = moderation.erase(queryset, note=form.cleaned_data["note"], user=request.user)
+        self.message_user(request, f"Personal data of {count} signer(s) erased; the counts are unchanged.")
+        return None
 
 
 @admin.register(OutgoingEmail)
@@ -33,3 +135,11 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kind"]
     show_full_result_count = False
     ordering = ["-created_at"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "username", "action", "campaign", "count", "reason"]
+    list_filter = ["action", "campaign"]
+    search_fields = ["username", "reason"]
+    date_hierarchy = "created_at"

@@ -1,5 +1,6 @@
 """Signatures, the sharded counts of confirmed ones, and the outbox of emails to signers."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +26,13 @@ class Signature(models.Model):
         PENDING = "pending", "Waiting for email confirmation"
         CONFIRMED = "confirmed", "Confirmed"
         INVALIDATED = "invalidated", "Invalidated"
+
+    class InvalidationReason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        FAKE = "fake", "Fake or automated"
+        DUPLICATE = "duplicate", "Duplicate of another signature"
+        ABUSE = "abuse", "Abusive"
+        SIGNER_REQUEST = "signer_request", "At the signer's request"
 
     class MessageStatus(models.TextChoices):
         NONE = "", "No message"
@@ -55,10 +63,14 @@ class Signature(models.Model):
     ip_hash = models.CharField(max_length=32, blank=True, help_text="Keyed hash of the signer's IP address.")
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    invalidated_at = models.DateTimeField(null=True, blank=True)
+    invalidation_reason = models.CharField(max_length=20, choices=InvalidationReason, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True, help_text="When the signer's personal data was erased.")
 
     objects = SignatureQuerySet.as_manager()
 
     class Meta:
+        permissions = [("export_signatures", "Can export signatures and delivery packs")]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "email_normalised"], name="signature_one_per_email"),
             models.CheckConstraint(
@@ -68,6 +80,10 @@ class Signature(models.Model):
             models.CheckConstraint(
                 condition=(Q(message="") & Q(message_status="")) | (~Q(message="") & ~Q(message_status="")),
                 name="signature_message_has_status",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="invalidated") | (Q(invalidated_at__isnull=False) & ~Q(invalidation_reason="")),
+                name="signature_invalidated_has_reason",
             ),
         ]
         indexes = [
@@ -135,3 +151,35 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class AuditEntry(models.Model):
+    """One thing a member of staff did to signatures or with them: kept for good, never edited."""
+
+    class Action(models.TextChoices):
+        INVALIDATE = "invalidate", "Invalidated signatures"
+        RESTORE = "restore", "Restored signatures"
+        APPROVE_MESSAGE = "approve_message", "Approved messages"
+        HIDE_MESSAGE = "hide_message", "Hid messages"
+        RESEND = "resend", "Resent confirmation emails"
+        ERASE = "erase", "Erased personal data"
+        EXPORT = "export", "Exported signatures"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Kept as well as the user, so the record survives the account.
+    username = models.CharField(max_length=150)
+    action = models.CharField(max_length=20, choices=Action)
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    count = models.PositiveIntegerField(help_text="How many signatures it changed or exported.")
+    reason = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(
+        default=dict, blank=True, help_text="Filters, columns or signature numbers; no personal data."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit log"
+
+    def __str__(self):
+        return f"{self.username}: {self.get_action_display()} ({self.count})"

@@ -40,6 +40,30 @@ def recent_signatories(campaign):
     return recent
 
 
+def approved_messages(campaign, limit=5):
+    """The latest messages to the minister that moderators approved; named only if the signer agreed."""
+    key = f"petition:messages:{campaign.pk}"
+    shown = cache.get(key)
+    if shown is None:
+        rows = (
+            Signature.objects.for_campaign(campaign)
+            .confirmed()
+            .filter(message_status=Signature.MessageStatus.APPROVED)
+            .order_by("-confirmed_at")
+            .values("first_name", "last_name", "show_name", "postcode", "country", "message")[:limit]
+        )
+        shown = [
+            {
+                "name": f"{row['first_name']} {row['last_name'][:1]}." if row["show_name"] else "A supporter",
+                "place": _place(row),
+                "message": row["message"],
+            }
+            for row in rows
+        ]
+        cache.set(key, shown, settings.COUNT_CACHE_SECONDS)
+    return shown
+
+
 def _place(row):
     if row["postcode"]:
         area = postcodes.area_for(row["postcode"])

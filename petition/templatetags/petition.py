@@ -17,5 +17,6 @@ def signature_panel(context, campaign):
         "target": counting.milestone(totals.count, campaign.signature_goal),
         "regions": public.region_rows(totals),
         "recent": public.recent_signatories(campaign),
+        "messages": public.approved_messages(campaign),
         "form": SignForm(campaign=campaign) if campaign.is_accepting_signatures() else None,
     }

@@ -85,7 +85,7 @@ def test_the_campaign_page_costs_the_same_however_many_have_signed(
 ):
     for i in range(10):
         confirmed(campaign, email=f"p{i}@example.org", show_name="on", ip=f"192.0.2.{i}")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         client.get("/c/letter/")
 
 

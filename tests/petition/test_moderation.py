@@ -1,0 +1,201 @@
+"""Moderators at work in the admin: every action keeps the count exact and lands in the audit log."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from petition import counting
+from petition.models import AuditEntry, OutgoingEmail, Signature
+
+CHANGELIST = "/admin/petition/signature/"
+
+
+@pytest.fixture
+def staff(db):
+    """Return a function making a staff member in the named groups, logged in on a fresh client."""
+    from django.test import Client
+
+    def make(*groups, username="mod"):
+        user = User.objects.create_user(username, password="x", is_staff=True)
+        user.groups.set(Group.objects.filter(name__in=groups))
+        client = Client()
+        client.force_login(user)
+        return client, user
+
+    return make
+
+
+@pytest.fixture
+def moderator(staff):
+    return staff("Moderators")
+
+
+def count(campaign):
+    return counting._sum_shards(campaign.pk).count
+
+
+def act(client, action, signatures, **extra):
+    data = {"action": action, "_selected_action": [s.pk for s in signatures], **extra}
+    return client.post(CHANGELIST, data)
+
+
+def test_invalidating_asks_for_a_reason_first_and_changes_nothing_until_given(campaign, confirmed, moderator):
+    client, _ = moderator
+    signature = confirmed(campaign)
+
+    response = act(client, "invalidate", [signature])
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Invalidate <strong>1</strong> signature" in page
+    assert "Spam" in page and "At the signer&#x27;s request" in page
+    signature.refresh_from_db()
+    assert signature.status == Signature.Status.CONFIRMED
+    assert count(campaign) == 1
+    assert not AuditEntry.objects.exists()
+
+
+def test_invalidating_takes_signatures_off_the_count_and_is_audited(campaign, confirmed, sign, moderator):
+    client, user = moderator
+    first = confirmed(campaign, email="a@example.org")
+    second = confirmed(campaign, email="b@example.org")
+    sign(campaign, email="pending@example.org")
+    pending = Signature.objects.get(email="pending@example.org")
+
+    response = act(client, "invalidate", [first, pending], reason="fake", note="scripted burst", apply="1")
+
+    assert response.status_code == 302
+    assert count(campaign) == 1
+    assert set(Signature.objects.filter(status="invalidated").values_list("pk", flat=True)) == {first.pk, pending.pk}
+    assert Signature.objects.get(pk=second.pk).status == "confirmed"
+    assert OutgoingEmail.objects.get(signature=pending).status == "cancelled"
+    entry = AuditEntry.objects.get()
+    assert (entry.user, entry.username, entry.action, entry.count) == (user, "mod", "invalidate", 2)
+    assert entry.reason == "Fake or automated. scripted burst"
+    assert sorted(entry.details["signatures"]) == sorted([first.pk, pending.pk])
+
+
+def test_restoring_puts_confirmed_signatures_back_on_the_count(campaign, confirmed, sign, moderator):
+    client, _ = moderator
+    signature = confirmed(campaign)
+    sign(campaign, email="pending@example.org")
+    pending = Signature.objects.get(email="pending@example.org")
+    act(client, "invalidate", [signature, pending], reason="spam", apply="1")
+
+    act(client, "restore", [signature, pending], note="false alarm", apply="1")
+
+    assert count(campaign) == 1
+    assert Signature.objects.get(pk=signature.pk).status == "confirmed"
+    assert Signature.objects.get(pk=pending.pk).status == "pending"
+    assert list(AuditEntry.objects.values_list("action", "count")) == [("restore", 2), ("invalidate", 2)]
+
+
+def test_invalidating_twice_changes_the_count_once(campaign, confirmed, moderator):
+    client, _ = moderator
+    signature = confirmed(campaign)
+
+    act(client, "invalidate", [signature], reason="spam", apply="1")
+    act(client, "invalidate", [signature], reason="spam", apply="1")
+
+    assert count(campaign) == 0
+    assert counting.recount(campaign) == (0, 0)
+
+
+def test_approved_messages_are_shown_publicly_and_hidden_ones_are_not(campaign, confirmed, moderator, client):
+    mod_client, _ = moderator
+    kind = confirmed(campaign, email="a@example.org", message="Protect children now", show_name="on")
+    rude = confirmed(campaign, email="b@example.org", message="Something rude", show_name="on")
+
+    act(mod_client, "approve_messages", [kind, rude])
+    act(mod_client, "hide_messages", [rude], note="abusive", apply="1")
+
+    page = client.get("/c/letter/").content.decode()
+    assert "Protect children now" in page
+    assert "Something rude" not in page
+    assert list(AuditEntry.objects.values_list("action", "count")) == [("hide_message", 1), ("approve_message", 2)]
+
+
+def test_erasing_removes_personal_data_but_keeps_the_count(campaign, confirmed, sign, moderator):
+    client, _ = moderator
+    signature = confirmed(campaign, email="a@example.org", first_name="Asha", postcode="EH1 1YZ", message="Hi")
+    sign(campaign, email="pending@example.org")
+    pending = Signature.objects.get(email="pending@example.org")
+
+    act(client, "erase", [signature, pending], note="signer asked by email", apply="1")
+
+    signature.refresh_from_db()
+    assert (signature.first_name, signature.email, signature.postcode, signature.message) == ("", "", "", "")
+    assert signature.email_normalised == f"erased:{signature.pk}"
+    assert signature.region == "scotland" and signature.status == "confirmed"
+    assert not Signature.objects.filter(pk=pending.pk).exists()
+    assert count(campaign) == 1
+    assert counting.recount(campaign) == (1, 1)
+
+
+def test_resending_queues_a_confirmation_for_pending_signatures_only(campaign, confirmed, sign, moderator):
+    client, _ = moderator
+    done = confirmed(campaign, email="a@example.org")
+    sign(campaign, email="b@example.org")
+    pending = Signature.objects.get(email="b@example.org")
+
+    act(client, "resend_confirmation", [done, pending])
+
+    assert OutgoingEmail.objects.filter(signature=pending).count() == 2
+    assert OutgoingEmail.objects.filter(signature=done).count() == 1
+
+
+def test_signature_list_never_shows_an_email_address_in_the_list(campaign, confirmed, moderator):
+    client, _ = moderator
+    confirmed(campaign, email="private@example.org", first_name="Asha", last_name="Patel")
+
+    page = client.get(CHANGELIST).content.decode()
+
+    assert "Asha P." in page
+    assert "private@example.org" not in page
+
+
+def test_names_with_markup_are_text_in_the_admin(campaign, confirmed, moderator):
+    client, _ = moderator
+    confirmed(campaign, email="x@example.org", first_name="<script>alert(1)</script>")
+
+    page = client.get(CHANGELIST).content.decode()
+
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_staff_with_no_group_see_no_signatures(campaign, confirmed, staff):
+    client, _ = staff()
+    confirmed(campaign)
+
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.get("/admin/petition/auditentry/").status_code == 403
+
+
+def test_campaign_managers_see_signatures_but_cannot_moderate_them(campaign, confirmed, staff):
+    client, _ = staff("Campaign managers", username="manager")
+    signature = confirmed(campaign)
+
+    page = client.get(CHANGELIST).content.decode()
+    response = act(client, "invalidate", [signature], reason="spam", apply="1")
+
+    assert "Invalidate the selected signatures" not in page
+    assert Signature.objects.get(pk=signature.pk).status == "confirmed"
+    assert response.status_code in (200, 302, 403)
+
+
+def test_moderators_cannot_edit_campaigns(campaign, moderator):
+    client, _ = moderator
+    assert client.get(f"/admin/campaign/campaign/{campaign.pk}/change/").status_code == 200  # may read
+    response = client.post(f"/admin/campaign/campaign/{campaign.pk}/change/", {"title": "Hijacked"})
+    assert response.status_code == 403
+
+
+def test_nobody_can_edit_or_delete_the_audit_log(campaign, confirmed, moderator, admin_client):
+    client, _ = moderator
+    act(client, "invalidate", [confirmed(campaign)], reason="spam", apply="1")
+    entry = AuditEntry.objects.get()
+
+    assert admin_client.get("/admin/petition/auditentry/").status_code == 200
+    assert admin_client.post(f"/admin/petition/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    admin_client.post(f"/admin/petition/auditentry/{entry.pk}/change/", {"reason": "rewritten"})
+    entry.refresh_from_db()
+    assert entry.reason == "Spam."
