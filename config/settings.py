@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
     "campaign",
     "petition",
 ]
@@ -78,7 +79,20 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Staff sign-in is protected against guessing by django-axes: after a few failures an
+# address, or a username, is locked out for a while. Attempts are kept in the shared
+# cache, so every app server sees them and nothing about them is stored for good.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("STAFF_LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
+AXES_CLIENT_IP_CALLABLE = "petition.ratelimits.client_ip"
+AXES_LOCKOUT_TEMPLATE = "staff_locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
