@@ -12,7 +12,7 @@ from django.utils.encoding import punycode
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
 
-from . import postcodes
+from . import exports, postcodes
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -215,3 +215,12 @@ class SignForm(forms.Form):
 
 class ResendForm(forms.Form):
     email = EmailAddressField(help_text="The address you signed with.")
+
+
+class ExportForm(forms.Form):
+    columns = forms.MultipleChoiceField(
+        choices=[(key, column.header) for key, column in exports.COLUMNS.items()],
+        initial=exports.DEFAULT_COLUMNS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one column"},
+    )

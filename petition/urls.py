@@ -12,4 +12,5 @@ urlpatterns = [
     path("c/<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("c/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
+    path("staff/c/<slug:slug>/export/", views.export_signatures, name="export"),
 ]

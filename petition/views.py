@@ -1,17 +1,20 @@
 import math
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.core.cache import caches
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaign.models import Campaign
 
-from . import counting, postcodes, ratelimits, signing
-from .forms import ResendForm, SignForm
-from .models import Signature
+from . import counting, exports, moderation, postcodes, ratelimits, signing
+from .forms import ExportForm, ResendForm, SignForm
+from .models import AuditEntry, Signature
 
 
 def _campaign(slug):
@@ -144,3 +147,27 @@ def _by_nation(totals, regions):
         if key in regions:
             nations[regions[key].nation] = nations.get(regions[key].nation, 0) + count
     return [{"name": name, "count": count} for name, count in nations.items()]
+
+
+@staff_member_required
+@permission_required("petition.export_signatures", raise_exception=True)
+def export_signatures(request, slug):
+    """Choose columns, then download the verified signature list as CSV; every download is audited."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    form = ExportForm(request.GET or None)
+    if not form.is_valid():
+        return render(request, "petition/staff/export.html", {"campaign": campaign, "form": form})
+    columns = form.cleaned_data["columns"]
+    moderation.record(
+        request.user,
+        AuditEntry.Action.EXPORT,
+        counting.totals(campaign).count,
+        campaign=campaign,
+        columns=columns,
+        filters={"status": "confirmed"},
+    )
+    response = StreamingHttpResponse(exports.csv_lines(campaign, columns), content_type="text/csv; charset=utf-8")
+    filename = f"{campaign.slug}-signatures-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
