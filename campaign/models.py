@@ -74,6 +74,11 @@ class Campaign(models.Model):
                 violation_error_message="A delivered campaign needs the date it was delivered.",
             ),
             models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closes_at__isnull=False),
+                name="campaign_closed_has_date",
+                violation_error_message="A closed campaign needs its closing date.",
+            ),
+            models.CheckConstraint(
                 condition=Q(signature_goal__gt=0),
                 name="campaign_goal_positive",
                 violation_error_message="The signature goal must be at least 1.",

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 
+from . import PRIVACY_NOTICE_VERSION
 from .models import Campaign
 
 
@@ -25,6 +27,11 @@ def _render_campaign(request, campaign):
         "stories": campaign.stories.all(),
     }
     return render(request, "campaign/campaign.html", context)
+
+
+def privacy(request):
+    context = {"version": PRIVACY_NOTICE_VERSION, "retention_days": settings.RETENTION_DAYS}
+    return render(request, "campaign/privacy.html", context)
 
 
 def favicon(request):

@@ -83,10 +83,10 @@ MIDDLEWARE = [
 ]
 
 # Staff sign-in is protected against guessing by django-axes: after a few failures an
-# address, or a username, is locked out for a while. Attempts are kept in the shared
-# cache, so every app server sees them and nothing about them is stored for good.
+# address, or a username, is locked out for a while. Attempts are kept in Redis when there
+# is one, shared by every app server and gone when they expire; in the database otherwise.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.int("STAFF_LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
@@ -147,6 +147,13 @@ CACHES = {
     # Each process's own memory, for what may be a few seconds stale (the campaign being signed).
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
+
+
+AXES_HANDLER = (
+    "axes.handlers.database.AxesDatabaseHandler"
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else "axes.handlers.cache.AxesCacheHandler"
+)
 
 
 # Mail goes out through the task worker, never inside a request.
@@ -266,6 +273,8 @@ RATE_LIMIT_EXEMPT_DOMAINS = set(env.list("RATE_LIMIT_EXEMPT_DOMAINS", default=LA
 # Proxies or load balancers whose X-Forwarded-For is believed (addresses or networks). None by default.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=2)
+# Days after a campaign is delivered or closed before its signers' personal data is removed.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=180)
 # Seconds each app process may keep a campaign it is taking signatures for (a status change waits this long).
 CAMPAIGN_CACHE_SECONDS = env.int("CAMPAIGN_CACHE_SECONDS", default=5)
 OUTBOX_NUDGE_SECONDS = env.int("OUTBOX_NUDGE_SECONDS", default=1)

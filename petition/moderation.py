@@ -19,10 +19,10 @@ from .models import AuditEntry, OutgoingEmail, Signature
 
 
 def record(user, action, count, *, reason="", campaign=None, **details):
-    """Write an audit entry: who, when, what, how many, why."""
+    """Write an audit entry: who (None for the site itself), when, what, how many, why."""
     return AuditEntry.objects.create(
         user=user,
-        username=user.get_username(),
+        username=user.get_username() if user else "(automatic)",
         action=action,
         count=count,
         reason=reason,

@@ -42,6 +42,8 @@ def make_campaign(db):
             "signature_goal": 1000,
             "share_text": "I signed.",
         }
+        if fields.get("status") == Campaign.Status.CLOSED:
+            fields.setdefault("closes_at", timezone.now())
         return Campaign.objects.create(slug=slug, **(defaults | fields))
 
     return make

@@ -124,6 +124,7 @@ def test_confirming_after_the_campaign_closed_is_refused(campaign, sign, deliver
     sign(campaign)
     path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
     campaign.status = "closed"
+    campaign.closes_at = timezone.now()
     campaign.save()
 
     response = client.post(path)
