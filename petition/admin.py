@@ -2,9 +2,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
-from . import moderation
-from .models import AuditEntry, OutgoingEmail, Signature
+from . import invalidations, moderation
+from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -143,3 +144,82 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ["action", "campaign"]
     search_fields = ["username", "reason"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Invalidation)
+class InvalidationAdmin(admin.ModelAdmin):
+    """Describe the signatures, check the preview, then start; a finished one can be reverted in one step."""
+
+    list_display = ["__str__", "campaign", "status", "matched", "invalidated", "created_at"]
+    list_filter = ["status", "campaign", "reason"]
+    list_select_related = ["campaign"]
+    actions = ["start", "cancel", "revert"]
+    fields = ["campaign", "reason", "note", *Invalidation.CRITERIA, "preview", "status", "matched", "invalidated"]
+    readonly_fields = ["preview", "status", "matched", "invalidated"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.status != Invalidation.Status.PENDING:
+            return self.fields  # once started, what it did must stay as it was
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class CriteriaForm(form):
+            def clean(self):
+                data = super().clean()
+                if not any(data.get(name) for name in Invalidation.CRITERIA):
+                    raise forms.ValidationError(
+                        "Give at least one criterion: an invalidation of everything is refused."
+                    )
+                return data
+
+        return CriteriaForm
+
+    @admin.display(description="Preview")
+    def preview(self, invalidation):
+        if not invalidation.pk:
+            return "Save to see how many signatures match before anything changes."
+        if invalidation.status != Invalidation.Status.PENDING:
+            done, status = invalidation.invalidated, invalidation.get_status_display()
+            return f"{done} of {invalidation.matched} invalidated ({status})."
+        count, sample = invalidations.preview(invalidation)
+        rows = format_html_join(
+            "",
+            "<li>{} – {} – {} – signed {}</li>",
+            ((s, s.region, s.get_status_display(), s.created_at) for s in sample),
+        )
+        return format_html(
+            "<p><strong>{}</strong> signature{} would be invalidated. Nothing has changed yet: use the action "
+            "“Start the selected invalidations” on the list.</p><ul>{}</ul>",
+            count,
+            "" if count == 1 else "s",
+            rows,
+        )
+
+    @admin.action(description="Start the selected invalidations", permissions=["change"])
+    def start(self, request, queryset):
+        started = 0
+        for invalidation in queryset.filter(status=Invalidation.Status.PENDING):
+            invalidations.start(invalidation)
+            started += 1
+        self.message_user(request, f"{started} invalidation(s) started; progress shows in the list.", messages.SUCCESS)
+
+    @admin.action(description="Cancel the selected running invalidations", permissions=["change"])
+    def cancel(self, request, queryset):
+        for invalidation in queryset:
+            invalidations.cancel(invalidation)
+        self.message_user(request, "Cancelled after the current batch; what was done can be reverted.")
+
+    @admin.action(description="Revert the selected invalidations", permissions=["change"])
+    def revert(self, request, queryset):
+        restored = sum(invalidations.revert(invalidation, user=request.user) for invalidation in queryset)
+        self.message_user(request, f"{restored} signature(s) restored.", messages.SUCCESS)

@@ -66,6 +66,10 @@ class Signature(models.Model):
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidation_reason = models.CharField(max_length=20, choices=InvalidationReason, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True, help_text="When the signer's personal data was erased.")
+    # The bulk invalidation that invalidated this signature, so that it can be reverted as one.
+    invalidation = models.ForeignKey(
+        "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures"
+    )
 
     objects = SignatureQuerySet.as_manager()
 
@@ -183,3 +187,52 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.username}: {self.get_action_display()} ({self.count})"
+
+
+class Invalidation(models.Model):
+    """Invalidating every signature that matches some criteria: previewed, run in the background, revertible."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not started"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        REVERTED = "reverted", "Reverted"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Signature.InvalidationReason)
+    note = models.CharField(max_length=250, blank=True, help_text="What you saw, for the audit log.")
+    ip_hash = models.CharField(max_length=32, blank=True, help_text="Exactly, as shown in the overview.")
+    email_domain = models.CharField(max_length=253, blank=True, help_text="Exactly, e.g. spam.example")
+    postcode = models.CharField(max_length=8, blank=True, help_text="A full postcode (SW1A 1AA) or an area (SW).")
+    name_contains = models.CharField(max_length=50, blank=True, help_text="In the first or last name, any case.")
+    signed_after = models.DateTimeField(null=True, blank=True)
+    signed_before = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    matched = models.PositiveIntegerField(default=0, help_text="Signatures matching when it started.")
+    invalidated = models.PositiveIntegerField(default=0, help_text="Signatures invalidated so far.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+
+    CRITERIA = ["ip_hash", "email_domain", "postcode", "name_contains", "signed_after", "signed_before"]
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(ip_hash="", email_domain="", postcode="", name_contains="")
+                | Q(signed_after__isnull=False)
+                | Q(signed_before__isnull=False),
+                name="invalidation_has_criteria",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: {self.describe()}"
+
+    def describe(self):
+        """The criteria in words, for lists and the audit log."""
+        parts = [f"{name.replace('_', ' ')} {getattr(self, name)}" for name in self.CRITERIA if getattr(self, name)]
+        return ", ".join(parts) or "no criteria"

@@ -31,7 +31,7 @@ def record(user, action, count, *, reason="", campaign=None, **details):
     )
 
 
-def _move_counts(rows, sign):
+def move_counts(rows, sign):
     """Add `sign` (+1 or -1) to the count of each (campaign, region) per confirmed row."""
     for (campaign_id, region), n in Counter((row[1], row[2]) for row in rows).items():
         counting.add(campaign_id, region, sign * n)
@@ -48,7 +48,7 @@ def invalidate(signatures, *, reason, user, note=""):
     Signature.objects.filter(pk__in=[row[0] for row in rows]).update(
         status=Signature.Status.INVALIDATED, invalidated_at=timezone.now(), invalidation_reason=reason
     )
-    _move_counts([row for row in rows if row[3] == Signature.Status.CONFIRMED], -1)
+    move_counts([row for row in rows if row[3] == Signature.Status.CONFIRMED], -1)
     # Nothing more goes to an invalidated signature.
     OutgoingEmail.objects.filter(signature__in=[row[0] for row in rows], status=OutgoingEmail.Status.PENDING).update(
         status=OutgoingEmail.Status.CANCELLED
@@ -70,7 +70,7 @@ def restore(signatures, *, user, note=""):
     clear = {"invalidated_at": None, "invalidation_reason": ""}
     Signature.objects.filter(pk__in=ids, confirmed_at__isnull=False).update(status=Signature.Status.CONFIRMED, **clear)
     Signature.objects.filter(pk__in=ids, confirmed_at__isnull=True).update(status=Signature.Status.PENDING, **clear)
-    _move_counts([row for row in rows if row[3] is not None], +1)
+    move_counts([row for row in rows if row[3] is not None], +1)
     record(user, AuditEntry.Action.RESTORE, len(rows), reason=note, signatures=_ids(rows))
     return len(rows)
 

@@ -9,3 +9,11 @@ from . import emails
 def send_due_emails():
     """Send the outbox's due emails (see petition.emails for retries and nudges)."""
     return emails.send_due()
+
+
+@task
+def run_invalidation(invalidation_id):
+    """Carry out a bulk invalidation in batches (see petition.invalidations)."""
+    from . import invalidations
+
+    return invalidations.run(invalidation_id)

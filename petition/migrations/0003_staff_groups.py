@@ -8,6 +8,7 @@ ROLES = {
         ("petition", "signature", ["view", "change"]),
         ("petition", "outgoingemail", ["view"]),
         ("petition", "auditentry", ["view"]),
+        ("petition", "invalidation", ["view", "add", "change"]),
         ("campaign", "campaign", ["view"]),
     ],
     "Campaign managers": [
@@ -18,6 +19,7 @@ ROLES = {
         ("campaign", "story", ["view", "add", "change", "delete"]),
         ("petition", "signature", ["view", "export_signatures"]),
         ("petition", "auditentry", ["view"]),
+        ("petition", "invalidation", ["view"]),
     ],
 }
 
@@ -45,7 +47,7 @@ def remove_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("petition", "0001_initial"),
+        ("petition", "0002_bulk_invalidation"),
         ("campaign", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
