@@ -1,10 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from . import invalidations, moderation
+from campaign.models import Campaign
+
+from . import invalidations, moderation, overview
 from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
 
 
@@ -53,16 +59,51 @@ def _confirm(modeladmin, request, queryset, *, form_class, title, verb):
     return TemplateResponse(request, "admin/petition/signature/confirm_action.html", context)
 
 
+class HasMessageFilter(admin.SimpleListFilter):
+    title = "message to the minister"
+    parameter_name = "has_message"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With a message"), ("no", "Without")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(message="")
+        if self.value() == "no":
+            return queryset.filter(message="")
+        return queryset
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows: a list of a million signatures must not count them all on every page."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.CAP].count()
+
+
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
     """Signatures are read here and changed only by the actions, which keep the count and the audit log."""
 
     list_display = ["__str__", "campaign", "region", "status", "message_status", "created_at", "confirmed_at"]
-    list_filter = ["status", "campaign", "region", "message_status", "invalidation_reason"]
+    list_filter = [
+        "status",
+        "campaign",
+        "region",
+        ("created_at", admin.DateFieldListFilter),
+        HasMessageFilter,
+        "message_status",
+        "invalidation_reason",
+    ]
     list_select_related = ["campaign"]
-    search_fields = ["=email_normalised", "last_name"]
+    search_fields = ["=email_normalised", "=email_domain", "=last_name", "=first_name"]
     show_full_result_count = False
-    ordering = ["-created_at"]
+    paginator = CappedPaginator
+    # Newest first by primary key: the same order as time, from an index every table has.
+    ordering = ["-pk"]
     exclude = ["ip_hash", "email_normalised", "email_canonical"]
     actions = ["invalidate", "restore", "approve_messages", "hide_messages", "resend_confirmation", "erase"]
 
@@ -74,6 +115,29 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields if field.name not in self.exclude]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The overview links to every signature from one IP hash or email domain.
+        return lookup in ("ip_hash", "email_domain") or super().lookup_allowed(lookup, value, request)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.overview_view)
+        return [path("overview/", view, name="petition_signature_overview"), *super().get_urls()]
+
+    def overview_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        campaigns = Campaign.objects.public()
+        campaign = campaigns.filter(pk=request.GET.get("campaign")).first() or campaigns.front_page()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Moderation overview",
+            "opts": self.model._meta,
+            "campaign": campaign,
+            "campaigns": campaigns,
+            **(overview.overview(campaign) if campaign else {}),
+        }
+        return TemplateResponse(request, "admin/petition/signature/overview.html", context)
 
     @admin.action(description="Invalidate the selected signatures…", permissions=["change"])
     def invalidate(self, request, queryset):

@@ -101,7 +101,7 @@ def confirmed(client, sign, deliver_outbox):
     def sign_and_confirm(campaign, **fields):
         email = fields.get("email", "asha.patel@example.org")
         sign(campaign, **fields)
-        (message,) = [message for message in deliver_outbox() if message.to == [email]]
+        (message,) = [message for message in deliver_outbox() if message.to[0].lower() == email.lower()]
         confirm_url, _ = sent_links(message)
         client.post(urlsplit(confirm_url).path)
         return Signature.objects.get(email_normalised=email.lower())

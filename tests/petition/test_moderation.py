@@ -199,3 +199,24 @@ def test_nobody_can_edit_or_delete_the_audit_log(campaign, confirmed, moderator,
     admin_client.post(f"/admin/petition/auditentry/{entry.pk}/change/", {"reason": "rewritten"})
     entry.refresh_from_db()
     assert entry.reason == "Spam."
+
+
+def test_the_list_finds_signatures_by_exact_email_and_filters_by_message(campaign, confirmed, moderator):
+    client, _ = moderator
+    confirmed(campaign, email="Asha.Patel@Example.org", first_name="Asha", message="Hello")
+    confirmed(campaign, email="other@example.org", first_name="Bea")
+
+    found = client.get(CHANGELIST, {"q": "asha.patel@example.org"}).content.decode()
+    with_message = client.get(CHANGELIST, {"has_message": "yes"}).content.decode()
+
+    assert "Asha P." in found and "Bea P." not in found
+    assert "Asha P." in with_message and "Bea P." not in with_message
+
+
+def test_the_list_takes_a_fixed_number_of_queries(campaign, confirmed, moderator, django_assert_max_num_queries):
+    client, _ = moderator
+    for i in range(5):
+        confirmed(campaign, email=f"p{i}@example.org", ip=f"192.0.2.{i}")
+
+    with django_assert_max_num_queries(12):
+        assert client.get(CHANGELIST).status_code == 200

@@ -1,0 +1,34 @@
+"""The moderation overview: the pace of signing and the signs of a scripted attack, for one campaign."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from .models import Signature
+
+TOP = 10
+
+
+def overview(campaign, now=None):
+    now = now or timezone.now()
+    day = Signature.objects.for_campaign(campaign).filter(created_at__gte=now - timedelta(hours=24))
+    hour = day.filter(created_at__gte=now - timedelta(hours=1))
+    totals = day.aggregate(signed=Count("pk"), confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)))
+    return {
+        "per_hour": list(
+            day.annotate(hour=TruncHour("created_at")).values("hour").annotate(signed=Count("pk")).order_by("hour")
+        ),
+        "signed_today": totals["signed"],
+        "confirmation_rate": totals["confirmed"] / totals["signed"] if totals["signed"] else None,
+        "busiest_ips": _busiest(hour.exclude(ip_hash=""), "ip_hash"),
+        "busiest_domains": _busiest(hour.exclude(email_domain=""), "email_domain"),
+        "messages_waiting": Signature.objects.for_campaign(campaign)
+        .filter(message_status=Signature.MessageStatus.PENDING)
+        .count(),
+    }
+
+
+def _busiest(signatures, field):
+    return list(signatures.values(field).annotate(signed=Count("pk")).order_by("-signed", field)[:TOP])
