@@ -65,7 +65,12 @@ def approved_messages(campaign, limit=5):
 
 
 def _place(row):
-    if row["postcode"]:
-        area = postcodes.area_for(row["postcode"])
+    return place(row["postcode"], row["country"])
+
+
+def place(postcode, country):
+    """Where a signer lives, as much as may be said: the postcode area's name, or the country."""
+    if postcode:
+        area = postcodes.area_for(postcode)
         return area.name if area else ""
-    return countries.name(row["country"])
+    return countries.name(country)

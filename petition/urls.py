@@ -13,4 +13,5 @@ urlpatterns = [
     path("c/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
     path("staff/c/<slug:slug>/export/", views.export_signatures, name="export"),
+    path("staff/c/<slug:slug>/delivery-pack/", views.delivery_pack, name="delivery_pack"),
 ]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.core.cache import caches
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from campaign.models import Campaign
 
-from . import counting, exports, moderation, postcodes, ratelimits, signing
+from . import counting, delivery, exports, moderation, postcodes, ratelimits, signing
 from .forms import ExportForm, ResendForm, SignForm
 from .models import AuditEntry, Signature
 
@@ -170,4 +170,28 @@ def export_signatures(request, slug):
     filename = f"{campaign.slug}-signatures-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_member_required
+@permission_required("petition.export_signatures", raise_exception=True)
+def delivery_pack(request, slug):
+    """The pack for the minister, to print (HTML) or as a PDF; each one is audited."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    as_pdf = request.GET.get("format") == "pdf"
+    moderation.record(
+        request.user,
+        AuditEntry.Action.EXPORT,
+        counting.totals(campaign).count,
+        campaign=campaign,
+        kind="delivery pack",
+        format="pdf" if as_pdf else "html",
+        columns=["name", "area"],
+        filters={"status": "confirmed", "show_name": True},
+    )
+    if not as_pdf:
+        return render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+    response = HttpResponse(delivery.pdf(campaign), content_type="application/pdf")
+    filename = f"{campaign.slug}-delivery-pack-{timezone.localdate():%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
