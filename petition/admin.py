@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from campaign.models import Campaign
 
@@ -259,7 +261,7 @@ class InvalidationAdmin(admin.ModelAdmin):
         rows = format_html_join(
             "",
             "<li>{} – {} – {} – signed {}</li>",
-            ((s, s.region, s.get_status_display(), s.created_at) for s in sample),
+            ((s, s.region, s.get_status_display(), date_format(localtime(s.created_at), "j M Y H:i")) for s in sample),
         )
         return format_html(
             "<p><strong>{}</strong> signature{} would be invalidated. Nothing has changed yet: use the action "
