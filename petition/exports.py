@@ -5,6 +5,7 @@ read, so memory stays flat however many there are. defusedcsv neutralises
 cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR).
 """
 
+import functools
 from dataclasses import dataclass
 
 from defusedcsv import csv
@@ -13,7 +14,7 @@ from django_countries import countries
 from . import postcodes
 from .models import Signature
 
-CHUNK = 2000
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ def _postcode_area(row):
     return area.code if area else ""
 
 
+@functools.cache
+def _country(code):
+    return countries.name(code) or code
+
+
 def _region(row):
     region = postcodes.regions().get(row["region"])
     return region.name if region else row["region"]
@@ -40,7 +46,7 @@ COLUMNS = {
     ),
     "postcode_area": Column("Postcode area", ("postcode",), _postcode_area),
     "region": Column("Region", ("region",), _region),
-    "country": Column("Country", ("country",), lambda row: countries.name(row["country"]) or row["country"]),
+    "country": Column("Country", ("country",), lambda row: _country(row["country"])),
     "signed": Column("Signed on", ("confirmed_at",), lambda row: row["confirmed_at"].date().isoformat()),
     "message": Column(
         "Message to the minister",
