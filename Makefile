@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test test-sqlite test-postgres lint check venv browser clean bench-sign bench-export
+.PHONY: run test test-sqlite test-postgres lint check venv browser clean bench-sign bench-export bench-admin
 
 venv: $(STAMP)
 
@@ -76,6 +76,10 @@ bench-sign: venv
 ## bench-export: time and peak memory of exporting 1,000,000 signatures (PostgreSQL)
 bench-export: venv
 	$(PY) bench/export.py $(BENCH_ARGS)
+
+## bench-admin: latency of the admin signature list and its filters on 1,000,000 signatures (PostgreSQL)
+bench-admin: venv
+	$(PY) bench/admin_list.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

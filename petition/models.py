@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from campaign.models import Campaign
@@ -76,7 +77,8 @@ class Signature(models.Model):
     class Meta:
         permissions = [("export_signatures", "Can export signatures and delivery packs")]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "email_normalised"], name="signature_one_per_email"),
+            # Address first, so that staff can find a signature by its address alone.
+            models.UniqueConstraint(fields=["email_normalised", "campaign"], name="signature_one_per_email"),
             models.CheckConstraint(
                 condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
                 name="signature_confirmed_has_time",
@@ -93,6 +95,7 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["campaign", "status", "-confirmed_at"], name="signature_recent_idx"),
             models.Index(fields=["campaign", "-created_at"], name="signature_created_idx"),
+            models.Index(Upper("last_name"), name="signature_last_name_idx"),
         ]
 
     def __str__(self):

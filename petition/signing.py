@@ -147,7 +147,7 @@ def _store_with_confirmation_email(signature):
     sql = (
         f"WITH new_signature AS (INSERT INTO {quote(Signature._meta.db_table)} ({signature_columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(signature_values))}) "
-        f"ON CONFLICT ({quote('campaign_id')}, {quote('email_normalised')}) DO NOTHING RETURNING {quote('id')}) "
+        f"ON CONFLICT ({quote('email_normalised')}, {quote('campaign_id')}) DO NOTHING RETURNING {quote('id')}) "
         f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} ({quote('signature_id')}, {email_columns}) "
         f"SELECT {quote('id')}, {', '.join(['%s'] * len(email_values))} FROM new_signature "
         f"RETURNING {quote('signature_id')}"

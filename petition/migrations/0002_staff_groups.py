@@ -47,7 +47,7 @@ def remove_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("petition", "0002_bulk_invalidation"),
+        ("petition", "0001_initial"),
         ("campaign", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
