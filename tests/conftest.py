@@ -79,3 +79,30 @@ def real_campaign(db):
     """The open letter this site ships with, loaded as `make run` loads it."""
     (path,) = content_files()
     return load_campaign(path).campaign
+
+
+@pytest.fixture
+def staff(db):
+    """Return a function making a signed-in staff client in the named groups (the user is `client.user`)."""
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    def make(*groups, username="staffer"):
+        user = User.objects.create_user(username, password="a long enough password", is_staff=True)
+        user.groups.set(Group.objects.filter(name__in=groups))
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def moderator(staff):
+    return staff("Moderators", username="mod")
+
+
+@pytest.fixture
+def manager(staff):
+    return staff("Campaign managers", username="manager")

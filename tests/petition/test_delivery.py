@@ -1,21 +1,11 @@
 """The delivery pack handed to the minister."""
 
-import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from petition.models import AuditEntry
 
 PACK = "/staff/c/letter/delivery-pack/"
-
-
-@pytest.fixture
-def manager(db):
-    user = User.objects.create_user("manager", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Campaign managers"))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_pack_has_the_letter_the_count_the_regions_and_the_named_signatories(

@@ -14,15 +14,6 @@ from petition.models import AuditEntry, Signature
 EXPORT = "/staff/c/letter/export/"
 
 
-@pytest.fixture
-def manager(db):
-    user = User.objects.create_user("manager", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Campaign managers"))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def download(client, columns):
     response = client.get(EXPORT, {"columns": columns, "download": "1"})
     assert response.status_code == 200, response.content[:500]

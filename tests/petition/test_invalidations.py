@@ -3,22 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import IntegrityError
-from django.test import Client
 from django.utils import timezone
 
 from petition import counting, invalidations, moderation, signing
 from petition.models import AuditEntry, Invalidation, Signature
-
-
-@pytest.fixture
-def moderator(db):
-    user = User.objects.create_user("mod", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    client = Client()
-    client.force_login(user)
-    return client, user
 
 
 @pytest.fixture
@@ -73,7 +62,7 @@ def test_an_invalidation_without_criteria_is_refused(campaign):
 
 
 def test_running_it_invalidates_the_matches_and_takes_them_off_the_count(attack, moderator):
-    _, user = moderator
+    user = moderator.user
     invalidation = make(attack, user, ip_hash=signing.hash_ip("192.0.2.66"))
     invalidations.start(invalidation)
 
@@ -113,7 +102,7 @@ def test_a_cancelled_invalidation_stops_and_keeps_what_it_did(attack):
 
 
 def test_reverting_restores_exactly_what_it_invalidated(attack, moderator, confirmed):
-    _, user = moderator
+    user = moderator.user
     invalidation = make(attack, user, email_domain="spam.example")
     invalidations.start(invalidation)
     invalidations.run(invalidation.pk)
@@ -133,7 +122,7 @@ def test_reverting_restores_exactly_what_it_invalidated(attack, moderator, confi
 
 def test_moderators_preview_and_start_it_in_the_admin(attack, moderator, settings, django_capture_on_commit_callbacks):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    client, _ = moderator
+    client = moderator
 
     response = client.post(
         "/admin/petition/invalidation/add/",
@@ -154,7 +143,7 @@ def test_moderators_preview_and_start_it_in_the_admin(attack, moderator, setting
 
 
 def test_the_admin_refuses_an_invalidation_with_no_criteria(attack, moderator):
-    client, _ = moderator
+    client = moderator
 
     response = client.post("/admin/petition/invalidation/add/", {"campaign": attack.pk, "reason": "fake"})
 

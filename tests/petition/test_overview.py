@@ -1,19 +1,9 @@
-import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from petition.signing import hash_ip
 
 OVERVIEW = "/admin/petition/signature/overview/"
-
-
-@pytest.fixture
-def moderator(db):
-    user = User.objects.create_user("mod", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_overview_shows_the_pace_and_the_busiest_sources(campaign, confirmed, sign, moderator, settings):
