@@ -17,3 +17,11 @@ def run_invalidation(invalidation_id):
     from . import invalidations
 
     return invalidations.run(invalidation_id)
+
+
+@task
+def apply_retention():
+    """Remove personal data from campaigns past their retention period (the daily `apply_retention` job)."""
+    from . import retention
+
+    return {campaign.slug: retention.anonymise(campaign) for campaign in retention.due_campaigns()}

@@ -197,3 +197,13 @@ def test_the_list_takes_a_fixed_number_of_queries(campaign, confirmed, moderator
 
     with django_assert_max_num_queries(12):
         assert client.get(CHANGELIST).status_code == 200
+
+
+def test_the_list_filters_by_email_domain(campaign, confirmed, moderator):
+    confirmed(campaign, email="bot@spam.example", first_name="Bot")
+    confirmed(campaign, email="real@example.org", first_name="Real")
+
+    page = moderator.get(CHANGELIST, {"email_domain": "SPAM.example"}).content.decode()
+
+    assert "Bot P." in page and "Real P." not in page
+    assert 'name="email_domain" value="SPAM.example"' in page

@@ -74,3 +74,20 @@ def test_a_dry_run_changes_nothing_and_a_second_run_finds_nothing_to_do(make_cam
 def test_the_privacy_notice_states_the_retention_period(client, db, settings):
     settings.RETENTION_DAYS = 180
     assert "180 days after the letter has been delivered" in client.get("/privacy/").content.decode()
+
+
+def test_the_retention_task_does_what_the_command_does(make_campaign, confirmed, settings):
+    from petition.tasks import apply_retention
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.RETENTION_DAYS = 1
+    campaign = make_campaign(slug="old")
+    confirmed(campaign, email="a@example.org")
+    campaign.status, campaign.delivered_at = "delivered", timezone.now() - timedelta(days=2)
+    campaign.save()
+
+    result = apply_retention.enqueue()
+
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == {"old": 1}
+    assert Signature.objects.get().email == ""
