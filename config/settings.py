@@ -42,7 +42,10 @@ TESTING = "PYTEST_VERSION" in os.environ
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. On your own machine, run commands with DEBUG=true "
+            "(for example: DEBUG=true .venv/bin/python manage.py createsuperuser), or put DEBUG=true in .env."
+        )
     SECRET_KEY = "django-insecure-local-development-and-tests-only"  # noqa: S105
 
 # The public address of the site, used in emails, canonical links and share cards.
