@@ -23,28 +23,23 @@ def region_rows(totals):
 
 def recent_signatories(campaign):
     """The latest confirmed signers who chose to be named: first name, initial, and area only."""
-    key = f"petition:recent:{campaign.pk}"
-    recent = cache.get(key)
-    if recent is None:
+
+    def fetch():
         rows = (
             Signature.objects.for_campaign(campaign)
             .public()
             .order_by("-confirmed_at")
             .values("first_name", "last_name", "postcode", "country", "confirmed_at")[:RECENT]
         )
-        recent = [
-            {"name": f"{row['first_name']} {row['last_name'][:1]}.", "place": _place(row), "at": row["confirmed_at"]}
-            for row in rows
-        ]
-        cache.set(key, recent, settings.COUNT_CACHE_SECONDS)
-    return recent
+        return [{"name": _initialled(row), "place": _place(row), "at": row["confirmed_at"]} for row in rows]
+
+    return cache.get_or_set(f"petition:recent:{campaign.pk}", fetch, settings.COUNT_CACHE_SECONDS)
 
 
 def approved_messages(campaign, limit=5):
     """The latest messages to the minister that moderators approved; named only if the signer agreed."""
-    key = f"petition:messages:{campaign.pk}"
-    shown = cache.get(key)
-    if shown is None:
+
+    def fetch():
         rows = (
             Signature.objects.for_campaign(campaign)
             .confirmed()
@@ -52,16 +47,20 @@ def approved_messages(campaign, limit=5):
             .order_by("-confirmed_at")
             .values("first_name", "last_name", "show_name", "postcode", "country", "message")[:limit]
         )
-        shown = [
+        return [
             {
-                "name": f"{row['first_name']} {row['last_name'][:1]}." if row["show_name"] else "A supporter",
+                "name": _initialled(row) if row["show_name"] else "A supporter",
                 "place": _place(row),
                 "message": row["message"],
             }
             for row in rows
         ]
-        cache.set(key, shown, settings.COUNT_CACHE_SECONDS)
-    return shown
+
+    return cache.get_or_set(f"petition:messages:{campaign.pk}", fetch, settings.COUNT_CACHE_SECONDS)
+
+
+def _initialled(row):
+    return f"{row['first_name']} {row['last_name'][:1]}."
 
 
 def _place(row):
