@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test test-sqlite test-postgres lint check venv browser clean bench-sign bench-export bench-admin
+.PHONY: run test test-sqlite test-postgres lint check venv browser clean bench-sign bench-export bench-admin bench-delivery
 
 venv: $(STAMP)
 
@@ -83,3 +83,7 @@ bench-admin: venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+## bench-delivery: time, pages and peak memory of building a delivery-pack PDF of 20,000 named signatories (PostgreSQL)
+bench-delivery: venv
+	$(PY) bench/delivery.py $(BENCH_ARGS)

@@ -48,7 +48,9 @@ class CampaignAdmin(admin.ModelAdmin):
         if not campaign.pk:
             return "–"
         return format_html(
-            '<a href="{}">Export the verified signatures (CSV)</a>', reverse("petition:export", args=[campaign.slug])
+            '<a href="{}">Export the verified signatures (CSV)</a> · <a href="{}">Delivery pack (print or PDF)</a>',
+            reverse("petition:export", args=[campaign.slug]),
+            reverse("petition:deliver", args=[campaign.slug]),
         )
 
     @admin.display(description="Verified signatures")

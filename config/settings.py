@@ -296,5 +296,8 @@ LOGGING = {
         # Request logs carry paths and addresses, not form contents; keep them at warning.
         "django.request": {"level": "WARNING"},
         "django.security.DisallowedHost": {"level": "ERROR"},
+        # PDF building narrates every step and every font subset at info.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

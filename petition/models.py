@@ -239,3 +239,50 @@ class Invalidation(models.Model):
         """The criteria in words, for lists and the audit log."""
         parts = [f"{name.replace('_', ' ')} {getattr(self, name)}" for name in self.CRITERIA if getattr(self, name)]
         return ", ".join(parts) or "no criteria"
+
+
+class DeliveryPack(models.Model):
+    """The delivery pack as a PDF, built by the task worker and kept for staff to download.
+
+    WeasyPrint takes a couple of milliseconds per name, so a pack with tens of
+    thousands of names cannot be built inside a request. The PDF is kept in the
+    database rather than in file storage so that every app server and worker
+    sees it without a shared disk; it is a few megabytes at most, and only the
+    newest few per campaign are kept (it holds signers' names).
+    """
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="delivery_packs")
+    status = models.CharField(max_length=10, choices=Status, default=Status.BUILDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    signatures = models.PositiveIntegerField(default=0, help_text="The verified count it states.")
+    named_total = models.PositiveIntegerField(default=0, help_text="Signatories named in it.")
+    named_done = models.PositiveIntegerField(default=0, help_text="Names laid out so far.")
+    pages = models.PositiveIntegerField(default=0)
+    pdf = models.BinaryField(blank=True, default=b"")
+
+    KEEP = 3
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="ready") | Q(finished_at__isnull=False), name="delivery_pack_ready_has_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Delivery pack of {self.requested_at:%d %b %Y %H:%M}"
+
+    @property
+    def progress(self):
+        """How far through the names the build is, as a whole percentage."""
+        if self.status != self.Status.BUILDING:
+            return 100
+        return min(99, 100 * self.named_done // self.named_total) if self.named_total else 0

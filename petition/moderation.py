@@ -15,7 +15,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from . import counting, emails
-from .models import AuditEntry, OutgoingEmail, Signature
+from .models import AuditEntry, DeliveryPack, OutgoingEmail, Signature
 
 
 def record(user, action, count, *, reason="", campaign=None, **details):
@@ -106,14 +106,20 @@ def erase(signatures, *, user, note=""):
     region, so every count can still be recomputed; a pending one, never
     counted, is deleted with its emails.
     """
-    rows = list(signatures.filter(erased_at__isnull=True).select_for_update().values_list("pk", "status"))
-    pending = [pk for pk, status in rows if status == Signature.Status.PENDING]
-    kept = [pk for pk, status in rows if status != Signature.Status.PENDING]
+    rows = list(
+        signatures.filter(erased_at__isnull=True)
+        .select_for_update()
+        .values_list("pk", "status", "campaign_id", "show_name", named=True)
+    )
+    pending = [row.pk for row in rows if row.status == Signature.Status.PENDING]
+    kept = [row.pk for row in rows if row.status != Signature.Status.PENDING]
     Signature.objects.filter(pk__in=pending).delete()
     Signature.objects.filter(pk__in=kept).update(**ANONYMOUS, erased_at=timezone.now())
     OutgoingEmail.objects.filter(signature__in=kept, status=OutgoingEmail.Status.PENDING).update(
         status=OutgoingEmail.Status.CANCELLED
     )
+    # A delivery PDF already built may carry the name: it goes too, and can be built again.
+    DeliveryPack.objects.filter(campaign__in={row.campaign_id for row in rows if row.show_name}).delete()
     record(user, AuditEntry.Action.ERASE, len(rows), reason=note, signatures=_ids(rows))
     return len(rows)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaign.models import Campaign
 
 from . import moderation
-from .models import AuditEntry, OutgoingEmail, Signature
+from .models import AuditEntry, DeliveryPack, OutgoingEmail, Signature
 
 
 def due_campaigns(now=None):
@@ -36,6 +36,7 @@ def anonymise(campaign):
     OutgoingEmail.objects.filter(signature__in=pending).delete()
     pending.delete()
     kept = signatures.update(**moderation.ANONYMOUS, erased_at=timezone.now())
+    DeliveryPack.objects.filter(campaign=campaign).delete()
     touched = deleted + kept
     if touched:
         moderation.record(

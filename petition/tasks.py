@@ -25,3 +25,11 @@ def apply_retention():
     from . import retention
 
     return {campaign.slug: retention.anonymise(campaign) for campaign in retention.due_campaigns()}
+
+
+@task
+def build_delivery_pack(pack_id):
+    """Build a delivery pack's PDF (see petition.delivery)."""
+    from . import delivery
+
+    return delivery.build(pack_id)

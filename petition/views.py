@@ -14,7 +14,7 @@ from campaign.models import Campaign
 
 from . import counting, delivery, exports, moderation, postcodes, ratelimits, signing
 from .forms import ExportForm, ResendForm, SignForm
-from .models import AuditEntry, Signature
+from .models import AuditEntry, DeliveryPack, Signature
 
 
 def _campaign(slug):
@@ -176,22 +176,55 @@ def export_signatures(request, slug):
 @staff_member_required
 @permission_required("petition.export_signatures", raise_exception=True)
 def delivery_pack(request, slug):
-    """The pack for the minister, to print (HTML) or as a PDF; each one is audited."""
+    """The pack for the minister as a page to print; each one is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
-    as_pdf = request.GET.get("format") == "pdf"
     moderation.record(
         request.user,
         AuditEntry.Action.EXPORT,
         counting.totals(campaign).count,
         campaign=campaign,
         kind="delivery pack",
-        format="pdf" if as_pdf else "html",
+        format="html",
         columns=["name", "area"],
         filters={"status": "confirmed", "show_name": True},
     )
-    if not as_pdf:
-        return render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
-    response = HttpResponse(delivery.pdf(campaign), content_type="application/pdf")
-    filename = f"{campaign.slug}-delivery-pack-{timezone.localdate():%Y-%m-%d}.pdf"
+    return render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+
+
+@staff_member_required
+@permission_required("petition.export_signatures", raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def deliver(request, slug):
+    """Delivering the letter: the print page, and PDFs built in the background (POST asks for a new one)."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if request.method == "POST":
+        delivery.request_pdf(campaign, request.user)
+        return redirect("petition:deliver", slug=campaign.slug)
+    packs = list(campaign.delivery_packs.defer("pdf").select_related("requested_by")[:10])
+    context = {
+        "campaign": campaign,
+        "packs": packs,
+        "building": any(pack.status == DeliveryPack.Status.BUILDING for pack in packs),
+    }
+    return render(request, "petition/staff/delivery.html", context)
+
+
+@staff_member_required
+@permission_required("petition.export_signatures", raise_exception=True)
+def delivery_pack_pdf(request, slug, pk):
+    """Download a built PDF; each download is audited."""
+    pack = get_object_or_404(DeliveryPack, campaign__slug=slug, pk=pk, status=DeliveryPack.Status.READY)
+    moderation.record(
+        request.user,
+        AuditEntry.Action.EXPORT,
+        pack.signatures,
+        campaign=pack.campaign,
+        kind="delivery pack download",
+        format="pdf",
+        pack=pack.pk,
+    )
+    response = HttpResponse(bytes(pack.pdf), content_type="application/pdf")
+    filename = f"{slug}-delivery-pack-{timezone.localtime(pack.finished_at):%Y-%m-%d-%H%M}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
     return response
