@@ -39,7 +39,7 @@ run: venv
 	$(PY) manage.py load_campaign
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site and the worker)"
 	@trap 'kill 0' EXIT INT TERM; \
-		$(PY) manage.py db_worker --interval 1 & \
+		$(PY) manage.py worker --interval 1 & \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## browser: Debian's Chromium for the browser tests (Playwright never downloads one)

@@ -125,6 +125,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # Off by default: a health check is one more round trip on every request, and a
 # dropped connection already fails only the request that finds it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast when PostgreSQL is unreachable: the request gets a 503 page instead of hanging.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the task worker write to one file: WAL lets readers
     # carry on during a write, IMMEDIATE transactions queue writers instead
@@ -281,6 +284,8 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=180)
 # Seconds each app process may keep a campaign it is taking signatures for (a status change waits this long).
 CAMPAIGN_CACHE_SECONDS = env.int("CAMPAIGN_CACHE_SECONDS", default=5)
 OUTBOX_NUDGE_SECONDS = env.int("OUTBOX_NUDGE_SECONDS", default=1)
+# Seconds a worker holds the batch of emails it claimed; if it dies, they are sent by another after this.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 
 LOGGING = {
     "version": 1,

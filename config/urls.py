@@ -9,3 +9,5 @@ urlpatterns = [
     path("", include("campaign.urls")),
     path("", include("petition.urls")),
 ]
+
+handler500 = "config.views.error_500"

@@ -44,8 +44,6 @@ SUBJECTS = {
 BACKOFF_MINUTES = [1, 2, 5, 15, 30, 60]
 MAX_ATTEMPTS = 30
 BATCH = 50
-# How long a claimed batch is left to its worker before another may take it.
-LEASE = timedelta(minutes=10)
 NUDGE_KEY = "petition:outbox-nudge"
 # Seconds of clock difference between app servers that the nudge allows for.
 CLOCK_MARGIN = 0.2
@@ -117,7 +115,7 @@ def send_due(limit=2000):
     """Send due outbox emails, a batch at a time, until none is left or `limit` is reached.
 
     Returns how many were sent. Each batch is first claimed in a short
-    transaction (its rows are not due again for LEASE), then each email is sent
+    transaction (its rows are not due again for OUTBOX_LEASE_SECONDS), then each email is sent
     and marked on its own, so a worker that dies mid-batch leaves at most one
     email unmarked, and nothing holds a lock while the mail server is slow.
     """
@@ -142,7 +140,9 @@ def _claim_batch():
             .filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at")[:BATCH]
         )
-        OutgoingEmail.objects.filter(pk__in=[email.pk for email in batch]).update(next_attempt_at=now + LEASE)
+        OutgoingEmail.objects.filter(pk__in=[email.pk for email in batch]).update(
+            next_attempt_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        )
     return batch
 
 
@@ -211,6 +211,19 @@ def _schedule_next_retry():
     when = first["next_attempt_at__min"]
     if when is not None and when > timezone.now() and cache.add(f"petition:outbox-retry:{when.timestamp()}", 1, 3600):
         _schedule_run(when)
+
+
+def resume():
+    """Start a sending run if any email is waiting: the worker calls this as it starts.
+
+    A worker killed mid-run leaves no task behind; this run sends what is due
+    and schedules the next for the first email still waiting (such as the
+    batch the killed worker had claimed, once its lease ends).
+    """
+    waiting = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING).exists()
+    if waiting:
+        _schedule_run(timezone.now())
+    return waiting
 
 
 def requeue_due(grace=timedelta(minutes=5)):

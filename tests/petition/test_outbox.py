@@ -182,3 +182,22 @@ def test_an_address_that_cannot_be_sent_to_does_not_hold_up_the_others(campaign,
     assert [recipients for recipients, _ in smtp_server.messages] == [["good@example.org"]]
     bad = OutgoingEmail.objects.get(signature__email__startswith='"a')
     assert (bad.status, bad.last_error) == (OutgoingEmail.Status.CANCELLED, "ValueError")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restarted_worker_sends_what_a_killed_one_left(campaign, sign, mailoutbox, settings, time_machine):
+    for n in range(emails.BATCH + 10):
+        sign(campaign, email=f"signer{n}@gmail.com", ip=f"203.0.113.{n}")
+    # The worker died mid-run: its task is gone, and it had claimed a batch it never sent.
+    DBTaskResult.objects.all().delete()
+    emails._claim_batch()
+
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert len(mail.outbox) == 10
+
+    time_machine.move_to(timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1))
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    recipients = [message.to[0] for message in mail.outbox]
+    assert len(recipients) == len(set(recipients)) == emails.BATCH + 10
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
