@@ -279,6 +279,8 @@ RATE_LIMIT_EXEMPT_DOMAINS = set(env.list("RATE_LIMIT_EXEMPT_DOMAINS", default=LA
 # Proxies or load balancers whose X-Forwarded-For is believed (addresses or networks). None by default.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=2)
+# Seconds each app process reuses the rendered campaign page (its CSRF token and form clock are filled in fresh).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=2)
 # Days after a campaign is delivered or closed before its signers' personal data is removed.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=180)
 # Seconds each app process may keep a campaign it is taking signatures for (a status change waits this long).

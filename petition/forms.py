@@ -84,6 +84,11 @@ class EmailAddressField(forms.EmailField):
         return clean_address(value) if value else value
 
 
+def form_clock(campaign_pk):
+    """The sign form's clock for a campaign, started now (see SignForm.fresh_clock)."""
+    return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{campaign_pk}:{int(time.time())}")
+
+
 class SignForm(forms.Form):
     LOCATION_CHOICES = [("uk", "I live in the UK"), ("abroad", "I live outside the UK")]
 
@@ -159,7 +164,7 @@ class SignForm(forms.Form):
         Each render starts the clock again, so a form refused as too fast or
         too old can simply be sent again with every input kept.
         """
-        return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{self.campaign.pk}:{int(time.time())}")
+        return form_clock(self.campaign.pk)
 
     @property
     def is_bot(self):

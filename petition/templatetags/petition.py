@@ -13,6 +13,7 @@ def signature_panel(context, campaign):
     return {
         "campaign": campaign,
         "csrf_token": context.get("csrf_token"),
+        "form_clock": context.get("form_clock"),
         "totals": totals,
         "target": counting.milestone(totals.count, campaign.signature_goal),
         "regions": public.region_rows(totals),

@@ -19,6 +19,7 @@ def signing_at_once(settings):
     settings.SIGN_FORM_MIN_SECONDS = 0
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 def fits_the_screen(page):

@@ -5,6 +5,7 @@ from petition import counting
 
 def test_the_count_api_gives_the_count_goal_and_breakdown(campaign, confirmed, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     confirmed(campaign, email="a@example.org", postcode="EH1 1YZ")
     confirmed(campaign, email="b@example.org", postcode="SW1A 1AA")
     confirmed(campaign, email="c@example.org", location="abroad", postcode="", country="US")

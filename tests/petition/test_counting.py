@@ -10,6 +10,7 @@ from .conftest import simultaneously
 @pytest.mark.django_db(transaction=True)
 def test_two_hundred_simultaneous_signers_are_all_stored_and_counted_once_confirmed(campaign, sign, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     settings.SIGN_LIMITS_PER_DOMAIN = [(1000, 60)]
 
     signed = simultaneously(200, lambda i: sign(campaign, client=Client(), email=f"s{i}@example.org", ip=f"10.0.{i}.1"))
@@ -28,6 +29,7 @@ def test_two_hundred_simultaneous_signers_are_all_stored_and_counted_once_confir
 
 def test_count_adds_up_across_regions(campaign, confirmed, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     confirmed(campaign, email="a@example.org", postcode="BN1 1AA")
     confirmed(campaign, email="b@example.org", postcode="EH1 1YZ")
     confirmed(campaign, email="c@example.org", postcode="CF10 1AA")

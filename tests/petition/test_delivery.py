@@ -41,6 +41,7 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
     campaign, make_ask, confirmed, manager, settings
 ):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     make_ask(campaign, title="Name a manager for children's safety")
     confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
     confirmed(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
@@ -58,6 +59,7 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
 
 def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, manager, immediate_tasks, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
     confirmed(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
 

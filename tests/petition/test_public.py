@@ -5,6 +5,7 @@ import re
 
 def test_campaign_page_shows_the_verified_count_and_progress(campaign, confirmed, sign, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     confirmed(campaign, email="a@example.org")
     sign(campaign, email="pending@example.org")
 
@@ -18,6 +19,7 @@ def test_campaign_page_shows_the_verified_count_and_progress(campaign, confirmed
 
 def test_passing_the_goal_moves_the_bar_to_the_next_milestone(make_campaign, confirmed, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     small = make_campaign(slug="small", signature_goal=2)
     confirmed(small, email="a@example.org")
     confirmed(small, email="b@example.org")
@@ -63,6 +65,7 @@ def test_names_with_markup_are_shown_as_text(campaign, confirmed, client):
 
 def test_the_regional_chart_is_drawn_on_the_server(campaign, confirmed, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     confirmed(campaign, email="a@example.org", postcode="EH1 1YZ")
     confirmed(campaign, email="b@example.org", postcode="EH2 2ER")
     confirmed(campaign, email="c@example.org", postcode="CF10 1AA")

@@ -16,6 +16,7 @@ def run_worker():
 @pytest.mark.django_db(transaction=True)
 def test_sign_confirm_by_email_and_withdraw_over_real_smtp(campaign, sign, client, smtp_server, settings):
     settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
     settings.OUTBOX_NUDGE_SECONDS = 0  # the worker below runs once, with no time to wait
     settings.DEFAULT_FROM_EMAIL = "Open letter <letter@example.org>"
 
