@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test test-sqlite test-postgres lint check venv browser clean bench-sign bench-export bench-admin bench-delivery
+.PHONY: run test test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-export bench-admin bench-delivery
 
 venv: $(STAMP)
 
@@ -67,6 +67,12 @@ test-postgres:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+## bench: the surge and fault drills on a production-like stack on loopback, printing one table (about 20 minutes;
+## BENCH_ARGS=--quick for a 5-minute pass). Needs wrk, and PostgreSQL's and Redis's server programs.
+bench: venv
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## bench-sign: signing throughput, latency and count exactness against a bare-insert floor (PostgreSQL, Redis, wrk)
 bench-sign: venv

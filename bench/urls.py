@@ -32,7 +32,16 @@ def floor(request):
     return HttpResponse(status=302, headers={"Location": "/c/online-safety-bill/check-your-email/"})
 
 
+def hello(request):
+    """The read floor: a response with no database, template or cache, through the same middleware."""
+    return HttpResponse("Hello", content_type="text/plain")
+
+
 urlpatterns = [
     path("bench/floor/", floor),
+    path("bench/hello/", hello),
     path("", include("config.urls")),
 ]
+
+
+handler500 = "config.views.error_500"

@@ -7,6 +7,8 @@ from django.http import HttpResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # Seconds a browser or crawler is asked to wait when the database is away.
 RETRY_AFTER = 30
@@ -14,14 +16,14 @@ RETRY_AFTER = 30
 
 @requires_csrf_token
 def error_500(request):
-    """Django's 500 page, except when the database is unreachable: then a 503 that says to try again shortly.
+    """Django's 500 page, except when the database (or Redis) is unreachable: then a 503 saying try again shortly.
 
     While PostgreSQL restarts or fails over, every request that needs it fails
     at once (connections are refused, or time out after DATABASE_CONNECT_TIMEOUT)
     and says so kindly; the next request after it is back opens a fresh connection.
     """
     error = sys.exc_info()[1]
-    if not isinstance(error, DatabaseError):
+    if not isinstance(error, DatabaseError | RedisConnectionError | RedisTimeoutError):
         return server_error(request)
     # Rendered without context processors: they may need the database too.
     page = loader.get_template("503.html").render()

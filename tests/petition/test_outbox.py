@@ -3,17 +3,21 @@
 import smtplib
 import socket
 import threading
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.management import call_command
-from django.db import connections
+from django.db import OperationalError, connections
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from petition import emails
+from petition.management.commands import worker as worker_command
 from petition.models import OutgoingEmail, Signature
 
 
@@ -201,3 +205,21 @@ def test_a_restarted_worker_sends_what_a_killed_one_left(campaign, sign, mailout
     recipients = [message.to[0] for message in mail.outbox]
     assert len(recipients) == len(set(recipients)) == emails.BATCH + 10
     assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_waits_for_the_database_and_starts_again(monkeypatch):
+    runs, naps = [], []
+
+    def run(worker):
+        runs.append(worker)
+        if len(runs) < 3:
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(db_worker.Worker, "run", run)
+    monkeypatch.setattr(worker_command, "time", SimpleNamespace(monotonic=time.monotonic, sleep=naps.append))
+
+    call_command("worker", "--no-startup-delay", verbosity=0)
+
+    assert len(runs) == 3
+    assert naps == [1, 2]

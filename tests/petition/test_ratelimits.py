@@ -1,8 +1,8 @@
 import ipaddress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import time_machine
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from petition.models import Signature
 from petition.ratelimits import client_ip
@@ -22,7 +22,8 @@ def test_one_address_signing_too_often_is_told_to_wait_while_others_sign(campaig
 def test_the_too_many_page_says_when_to_try_again(campaign, sign, settings):
     settings.SIGN_LIMITS_PER_IP = [(1, 60)]
     # Ten seconds into a minute's window: fifty more to wait, whenever the test runs.
-    with time_machine.travel(datetime(2026, 11, 23, 12, 0, 10, tzinfo=UTC), tick=False):
+    minute = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(minute + timedelta(seconds=10), tick=False):
         sign(campaign, email="a@example.org")
         response = sign(campaign, email="b@example.org")
 
@@ -86,3 +87,13 @@ def test_an_ipv6_network_is_limited_as_one_address(campaign, sign, settings):
     ]
 
     assert statuses == [302, 302, 429, 302]
+
+
+def test_signing_says_try_again_shortly_while_redis_is_away(campaign, sign, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # the limits' server: a refused port
+
+    response = sign(campaign, client=Client(raise_request_exception=False))
+
+    assert response.status_code == 503
+    assert "Sorry, the site is unavailable for a moment" in response.content.decode()
+    assert not Signature.objects.exists()

@@ -1,0 +1,706 @@
+"""`make bench`: the surge and fault drills, on a production-like stack on loopback, with one table of figures.
+
+Starts its own PostgreSQL cluster, Redis, an SMTP sink, gunicorn app servers
+(sync workers) and the task worker (bench/stack.py), then:
+
+1. surge: 32, then 128, concurrent signers with unique emails (wrk), against
+   a floor (a bare view inserting the same row) measured in the same run;
+   then every confirmation; checks nothing is lost or doubled and the count
+   is exact;
+2. read storm: 128 readers of the campaign page and the JSON count while 32
+   sign, against 128 readers of a trivial view while 32 sign; and how far
+   behind the page's count is while signatures are being confirmed;
+3. export of 1,000,000 signatures and 4. the admin list on 1,000,000
+   (bench/export.py and bench/admin_list.py, on this cluster);
+5. scale out: a second app server sharing PostgreSQL and Redis, the surge
+   split between the two; rate limits across both;
+and the fault drills: PostgreSQL restarted mid-surge, the SMTP server down,
+the task worker killed mid-send, one of two app servers killed.
+
+Usage: .venv/bin/python bench/run.py [--seconds 30] [--runs 3] [--quick]
+Needs wrk and redis-server, and PostgreSQL's server programs.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.stack import PYTHON, SLUG, Stack  # noqa: E402
+
+A, B = 8101, 8102
+SIGN = f"/c/{SLUG}/sign/"
+PAGE = f"/c/{SLUG}/"
+API = f"/api/campaigns/{SLUG}.json"
+
+
+def say(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# Load generation ------------------------------------------------------------------------------------------------
+
+
+def form_session(port):
+    """A CSRF cookie and a filled-in sign form (EMAIL to be replaced), as a browser holds after loading the page."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{port}{SIGN}").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    clock = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    form = {
+        "csrfmiddlewaretoken": token,
+        "first_name": "Bench",
+        "last_name": "Signer",
+        "email": "EMAIL",
+        "location": "uk",
+        "postcode": "BN1 1AA",
+        "started": clock,
+        "website": "",
+    }
+    return cookie, urllib.parse.urlencode(form), urllib.parse.urlencode({"csrfmiddlewaretoken": token})
+
+
+def wrk(port, script, path, seconds, connections, env):
+    """Run wrk (2 threads) and return the figures bench/report.lua prints."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script]
+    result = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        cwd=ROOT,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+    )
+    line = next((line for line in result.stdout.splitlines() if line.startswith("RESULT")), None)
+    if result.returncode or line is None:
+        raise SystemExit(f"wrk failed: {result.stdout}{result.stderr}")
+    figures = {key: float(value) for key, value in (item.split("=") for item in line.split()[1:])}
+    figures["rps"] = figures["requests"] / figures["seconds"]
+    figures["errors"] = figures["socket_errors"] + sum(
+        n for key, n in figures.items() if key.startswith("status_") and not key.startswith(("status_2", "status_3"))
+    )
+    return figures
+
+
+def sign_with_wrk(port, seconds, connections, session, prefix):
+    cookie, body, _ = session
+    return wrk(port, "bench/post.lua", SIGN, seconds, connections, {"BODY": body, "COOKIE": cookie, "PREFIX": prefix})
+
+
+def floor_with_wrk(port, seconds, connections, session, prefix):
+    cookie, _, _ = session
+    env = {"BODY": "email=EMAIL", "COOKIE": cookie, "PREFIX": prefix}
+    return wrk(port, "bench/post.lua", "/bench/floor/", seconds, connections, env)
+
+
+def read_with_wrk(port, seconds, connections, paths):
+    return wrk(port, "bench/read.lua", paths[0], seconds, connections, {"PATHS": " ".join(paths)})
+
+
+class Signers:
+    """Signers from Python threads, each request recorded, for the drills that must know who was answered."""
+
+    def __init__(self, session, prefix):
+        self.cookie, self.body, _ = session
+        self.prefix = prefix
+        self.records = []  # (seconds since start, port, email, status, milliseconds)
+        self.lock = threading.Lock()
+
+    def run(self, ports, threads, seconds=None, total=None, pause=0.0):
+        """Sign from `threads` threads, spread over `ports`, for `seconds` or until `total` have been sent."""
+        started = time.monotonic()
+        sent = iter(range(total)) if total else None
+
+        def thread(number):
+            port = ports[number % len(ports)]
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+            n = 0
+            while True:
+                if seconds and time.monotonic() - started > seconds:
+                    break
+                if sent is not None and next(sent, None) is None:
+                    break
+                n += 1
+                email = f"{self.prefix}-{number}-{n}@gmail.com"
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": self.cookie,
+                    "X-Forwarded-For": f"10.{100 + number}.{n // 256 % 256}.{n % 256}",
+                }
+                body = self.body.replace("EMAIL", urllib.parse.quote(email))
+                began = time.monotonic()
+                try:
+                    connection.request("POST", SIGN, body=body, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    status = 0
+                    connection.close()
+                    time.sleep(0.05)
+                with self.lock:
+                    self.records.append((began - started, port, email, status, (time.monotonic() - began) * 1000))
+                if pause:
+                    time.sleep(pause)
+            connection.close()
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(thread, range(threads)))
+        return self
+
+    def acknowledged(self):
+        """The signers told "check your email"."""
+        return [email for _, _, email, status, _ in self.records if status == 302]
+
+
+def confirm_all(port, paths, session, connections):
+    """Press every confirmation button once; returns (per second, p50 ms, p99 ms, failures)."""
+    cookie, _, body = session
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+
+    def worker(share):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        timings, failures = [], 0
+        for path in share:
+            began = time.perf_counter()
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            timings.append((time.perf_counter() - began) * 1000)
+            failures += response.status != 302
+        connection.close()
+        return timings, failures
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(connections) as pool:
+        results = list(pool.map(worker, [paths[i::connections] for i in range(connections)]))
+    seconds = time.monotonic() - started
+    timings = sorted(t for result in results for t in result[0])
+    return (
+        len(paths) / seconds if seconds else 0,
+        percentile(timings, 50),
+        percentile(timings, 99),
+        sum(result[1] for result in results),
+    )
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))] if values else 0
+
+
+# What the database says -----------------------------------------------------------------------------------------
+
+FACTS = """
+import json
+from campaign.models import Campaign
+from petition import counting
+from petition.models import OutgoingEmail, Signature
+campaign = Campaign.objects.get(slug=%(slug)r)
+rows = Signature.objects.filter(email__startswith=%(prefix)r)
+have = set(rows.values_list("email", flat=True))
+emailed = set(
+    OutgoingEmail.objects.filter(signature__in=rows, kind="confirm").values_list("signature__email", flat=True)
+)
+acknowledged = set(open(%(acknowledged)r).read().split()) if %(acknowledged)r else set()
+print(json.dumps({
+    "rows": rows.count(),
+    "addresses": len(have),
+    "without_email": len(have - emailed),
+    "lost": len(acknowledged - have),
+    "acknowledged_without_email": len(acknowledged - emailed),
+    "confirmed": Signature.objects.confirmed().filter(campaign=campaign).count(),
+    "count": counting._sum_shards(campaign.pk).count,
+}))
+"""
+
+CONFIRM_PATHS = """
+from petition.models import Signature
+from petition.signing import confirmation_token
+for s in Signature.objects.filter(email__startswith=%(prefix)r, status="pending").only("pk").order_by("pk"):
+    print(f"/c/%(slug)s/confirm/{confirmation_token(s)}/")
+"""
+
+
+def facts(stack, prefix, acknowledged=()):
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as out:
+        out.write("\n".join(acknowledged))
+    try:
+        code = FACTS % {"slug": SLUG, "prefix": prefix, "acknowledged": out.name if acknowledged else ""}
+        return json.loads(stack.shell(code))
+    finally:
+        os.unlink(out.name)
+
+
+def confirm_paths(stack, prefix):
+    return stack.shell(CONFIRM_PATHS % {"slug": SLUG, "prefix": prefix}).split()
+
+
+PENDING = "from petition.models import OutgoingEmail; print(OutgoingEmail.objects.filter(status='pending').count())"
+
+
+def pending_emails(stack):
+    return int(stack.shell(PENDING))
+
+
+def drain_outbox(stack, seconds=600):
+    """Wait until the worker has sent every email; returns (emails sent meanwhile, seconds taken)."""
+    started, before = time.monotonic(), len(stack.sent())
+    wait_until(lambda: pending_emails(stack) == 0, seconds, step=2)
+    return len(stack.sent()) - before, time.monotonic() - started
+
+
+def page_count(port):
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}{PAGE}", timeout=10).read().decode()
+    return int(re.search(r'data-count="(\d+)"', page).group(1))
+
+
+def wait_until(check, seconds, step=0.5):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(step)
+    return check()
+
+
+# The table --------------------------------------------------------------------------------------------------------
+
+
+class Report:
+    def __init__(self):
+        self.rows = []
+        self.failures = []
+
+    def add(self, scenario, figure, target="", ok=None):
+        self.rows.append((scenario, figure, target, "" if ok is None else ("met" if ok else "MISSED")))
+        if ok is False:
+            self.failures.append(f"{scenario}: {figure} (target {target})")
+
+    def print(self, header):
+        rows = [("Scenario", "Figures", "Target", ""), *self.rows]
+        widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
+        print(f"\n{header}\n")
+        for row in rows:
+            print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        print()
+        for failure in self.failures:
+            print(f"MISSED: {failure}")
+
+
+# Scenarios --------------------------------------------------------------------------------------------------------
+
+
+def surge(stack, report, options, session):
+    say(f"Surge: floor and signing, {options.seconds}s each, {options.runs} runs per concurrency")
+    told = in_flight = 0
+    for connections in (32, 128):
+        floors, signs = [], []
+        for run in range(options.runs):
+            floors.append(floor_with_wrk(A, options.seconds, connections, session, f"floor-c{connections}r{run}"))
+            signs.append(sign_with_wrk(A, options.seconds, connections, session, f"surge-c{connections}r{run}"))
+        floor = statistics.median(r["rps"] for r in floors)
+        sign = statistics.median(r["rps"] for r in signs)
+        p50 = statistics.median(r["p50_ms"] for r in signs)
+        p99 = statistics.median(r["p99_ms"] for r in signs)
+        errors = sum(r["errors"] for r in signs)
+        told += sum(r.get("status_302", 0) for r in signs)
+        in_flight += connections * options.runs
+        report.add(
+            f"1. Surge, {connections} signers",
+            f"{sign:,.0f} signed/s vs floor {floor:,.0f}/s = {sign / floor:.0%}; p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
+            f"{errors:.0f} errors",
+            "≥ 60% of floor" + (", p99 < 300 ms" if connections == 32 else ""),
+            sign / floor >= 0.6 and (connections != 32 or p99 < 300) and errors == 0,
+        )
+        say(f"  {connections}: sign {sign:,.0f}/s, floor {floor:,.0f}/s, p99 {p99:.0f} ms, errors {errors:.0f}")
+
+    paths = confirm_paths(stack, "surge-")
+    say(f"Confirming {len(paths):,} signatures")
+    rate, p50, p99, failures = confirm_all(A, paths, session, 32)
+    time.sleep(3)  # the cached count expires
+    after = facts(stack, "surge-")
+    api = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{A}{API}").read())["count"]
+    report.add(
+        "1. Confirmations",
+        f"{len(paths):,} in all, {rate:,.0f}/s (Python client, 32 threads), p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+        f"{failures} failed",
+        "all confirmed",
+        failures == 0,
+    )
+    intact = told <= after["rows"] <= told + in_flight and after["without_email"] == 0
+    report.add(
+        "1. Nothing lost",
+        f"told 'check your email' {told:,.0f} (+ ≤ {in_flight} answered after wrk stopped counting); "
+        f"rows {after['rows']:,}; rows without their email {after['without_email']}",
+        "0 lost",
+        intact,
+    )
+    report.add(
+        "1. No duplicates",
+        f"{after['rows'] - after['addresses']} duplicate rows",
+        "0",
+        after["rows"] == after["addresses"],
+    )
+    exact = after["count"] == after["confirmed"] == api
+    report.add(
+        "1. Count exact",
+        f"shards {after['count']:,}, confirmed rows {after['confirmed']:,}, API {api:,}",
+        "all equal",
+        exact,
+    )
+    report.add("1. Memory", f"{stack.rss_mb(A):.0f} MB RSS per gunicorn worker", "")
+    waiting = pending_emails(stack)
+    sent, seconds = drain_outbox(stack)
+    report.add(
+        "1. Outbox",
+        f"{waiting:,} emails still to send when the load stopped; sent to the SMTP sink in {seconds:.0f}s "
+        f"({sent / seconds if seconds else 0:,.0f}/s by one worker)",
+        "",
+    )
+
+
+def read_storm(stack, report, options, session):
+    say("Read storm: 128 readers while 32 sign, on a trivial view and then on the page and the JSON count")
+    pending = confirm_paths(stack, "storm-pool-")  # made below, before the storm
+    trivial, pages = [], []
+    lags = []
+    for run in range(options.runs):
+        with ThreadPoolExecutor(2) as pool:
+            signing = pool.submit(sign_with_wrk, A, options.seconds, 32, session, f"storm-t{run}")
+            trivial.append(read_with_wrk(A, options.seconds, 128, ["/bench/hello/"]))
+            signing.result()
+        stop = threading.Event()
+        with ThreadPoolExecutor(3) as pool:
+            signing = pool.submit(sign_with_wrk, A, options.seconds, 32, session, f"storm-p{run}")
+            probe = pool.submit(count_lag, stack, pending, session, stop)
+            pages.append(read_with_wrk(A, options.seconds, 128, [PAGE, API]))
+            stop.set()
+            signing.result()
+            lags += probe.result()
+    base = statistics.median(r["rps"] for r in trivial)
+    rate = statistics.median(r["rps"] for r in pages)
+    p99 = statistics.median(r["p99_ms"] for r in pages)
+    errors = sum(r["errors"] for r in pages)
+    report.add(
+        "2. Read storm",
+        f"page + JSON {rate:,.0f}/s vs trivial view {base:,.0f}/s = {rate / base:.0%} (each with 32 signing); "
+        f"p99 {p99:.0f} ms; {errors:.0f} errors",
+        "≥ 80% of trivial",
+        rate / base >= 0.8 and errors == 0,
+    )
+    if lags:
+        report.add(
+            "2. Count behind by",
+            f"median {statistics.median(lags):.1f}s, worst {max(lags):.1f}s over {len(lags)} confirmations",
+            "a few seconds",
+            max(lags) <= 5,
+        )
+
+
+def count_lag(stack, paths, session, stop):
+    """Confirm one signature at a time during the storm and time how long the page takes to show it."""
+    cookie, _, body = session
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    lags = []
+    connection = http.client.HTTPConnection("127.0.0.1", A, timeout=30)
+    while paths and not stop.is_set():
+        before = page_count(A)
+        connection.request("POST", paths.pop(), body=body, headers=headers)
+        connection.getresponse().read()
+        confirmed = time.monotonic()
+        if wait_until(lambda b=before: page_count(A) > b, 15, step=0.1):
+            lags.append(time.monotonic() - confirmed)
+        time.sleep(0.5)
+    connection.close()
+    return lags
+
+
+def large_tables(stack, report, options):
+    for script, label in (("bench/export.py", "3. Export"), ("bench/admin_list.py", "4. Admin list")):
+        say(f"{label}: {options.rows:,} signatures")
+        out = subprocess.run(
+            [PYTHON, script, "--rows", str(options.rows), "--postgres", stack.postgres.url],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        print(out.stdout.strip(), flush=True)
+        if script.endswith("export.py"):
+            match = re.search(r"([\d,]+) rows in ([\d.]+)s .* peak RSS (\d+) MB", out.stdout)
+            if not match:
+                report.add(label, f"failed: {out.stderr.strip()[-300:]}", "", False)
+                continue
+            rows, seconds, peak = int(match[1].replace(",", "")), float(match[2]), int(match[3])
+            report.add(
+                label,
+                f"{rows:,} rows in {seconds:.1f}s, peak RSS {peak} MB",
+                "< 30 s, < 200 MB",
+                rows == options.rows and seconds < 30 and peak < 200,
+            )
+        else:
+            match = re.search(r"Slowest p99: (\d+) ms", out.stdout)
+            if not match:
+                report.add(label, f"failed: {out.stderr.strip()[-300:]}", "", False)
+                continue
+            worst = int(match[1])
+            report.add(label, f"slowest filter p99 {worst} ms (every filter and search)", "< 500 ms", worst < 500)
+
+
+def scale_out(stack, report, options, session):
+    say("Scale out: a second app server on the same PostgreSQL and Redis")
+    stack.start_app(B, options.workers)
+    singles, splits = [], []
+    for run in range(options.runs):
+        singles.append(sign_with_wrk(A, options.seconds, 32, session, f"scale-1-{run}")["rps"])
+        with ThreadPoolExecutor(2) as pool:
+            halves = [
+                pool.submit(sign_with_wrk, port, options.seconds, 16, session, f"scale-2-{port}-{run}")
+                for port in (A, B)
+            ]
+            splits.append(sum(half.result()["rps"] for half in halves))
+    single, split = statistics.median(singles), statistics.median(splits)
+    report.add(
+        "5. Scale out",
+        f"two servers {split:,.0f} signed/s vs one {single:,.0f}/s = {split / single:.2f}× "
+        f"(both on the same {os.cpu_count()} cores as PostgreSQL and wrk)",
+        "adds up where cores allow",
+    )
+
+    # One address, and one unusual email domain, signing through both servers: the limits are shared.
+    cookie, body, _ = session
+    per_ip = 0
+    for n in range(30):
+        per_ip += post_sign(A if n % 2 else B, cookie, body, f"limit-ip-{n}@gmail.com", "198.51.100.77") == 302
+    per_domain = 0
+    for n in range(40):
+        per_domain += post_sign(A if n % 2 else B, cookie, body, f"burst{n}@burst.example", f"198.51.100.{n}") == 302
+    report.add(
+        "5. Limits across servers",
+        f"one IP: {per_ip} of 30 accepted; one domain: {per_domain} of 40 accepted",
+        "10 (per IP/min), 20 (per domain/min)",
+        per_ip == 10 and per_domain == 20,
+    )
+    time.sleep(3)
+    after = facts(stack, "scale-")
+    report.add(
+        "5. Count across servers",
+        f"{after['rows']:,} rows, {after['without_email']} without their email; "
+        f"shards {after['count']:,} = confirmed {after['confirmed']:,}",
+        "exact",
+        after["without_email"] == 0 and after["count"] == after["confirmed"],
+    )
+
+
+def post_sign(port, cookie, body, email, ip):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "X-Forwarded-For": ip}
+    connection.request("POST", SIGN, body=body.replace("EMAIL", urllib.parse.quote(email)), headers=headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+# Faults -----------------------------------------------------------------------------------------------------------
+
+
+def drill_postgres_restart(stack, report, session):
+    say("Drill: PostgreSQL restarted in the middle of a surge")
+    signers = Signers(session, "pgdrill")
+    restart = {}
+
+    def restart_later():
+        time.sleep(5)
+        restart["at"] = time.monotonic() - started
+        stack.postgres.restart()
+        restart["up"] = time.monotonic() - started
+
+    started = time.monotonic()
+    thread = threading.Thread(target=restart_later)
+    thread.start()
+    signers.run([A], threads=16, seconds=20)
+    thread.join()
+    records = signers.records
+    refused = [r for r in records if r[3] != 302]
+    statuses = sorted({r[3] for r in refused})
+    slowest_refusal = max((r[4] for r in refused), default=0)
+    after_up = [r for r in records if r[0] > restart["up"] and r[3] == 302]
+    recovered = min((r[0] for r in after_up), default=None)
+    acknowledged = signers.acknowledged()
+    check = facts(stack, "pgdrill", acknowledged)
+    ok = (
+        check["lost"] == 0
+        and check["without_email"] == 0
+        and recovered is not None
+        and set(statuses) <= {503}
+        and slowest_refusal < 5000
+    )
+    recovery = f"{recovered - restart['up']:.1f}s" if recovered is not None else "NEVER"
+    report.add(
+        "Fault: PostgreSQL restart",
+        f"down {restart['up'] - restart['at']:.1f}s; {len(refused)} requests refused with {statuses or 'nothing'}, "
+        f"slowest refusal {slowest_refusal:.0f} ms; first signature {recovery} after it was back; "
+        f"{len(acknowledged):,} acknowledged, {check['lost']} lost, {check['without_email']} half-written",
+        "fast 503, recovers, 0 lost",
+        ok,
+    )
+
+
+def drill_smtp_down(stack, report, session, outage):
+    say(f"Drill: the SMTP server down for {outage}s")
+    drain_outbox(stack)
+    stack.stop_smtp()
+    already = len(stack.sent())
+    signers = Signers(session, "smtpdrill").run([A], threads=8, total=300)
+    acknowledged = set(signers.acknowledged())
+    time.sleep(outage)
+    stack.start_smtp()
+    back = time.monotonic()
+
+    def delivered():
+        return acknowledged <= set(stack.sent()[already:])
+
+    wait_until(delivered, outage + 240)
+    took = time.monotonic() - back
+    received = [r for r in stack.sent()[already:] if r in acknowledged]
+    lost = len(acknowledged - set(received))
+    twice = len(received) - len(set(received))
+    report.add(
+        "Fault: SMTP down",
+        f"{len(acknowledged)} signed while it was down {outage}s; all sent {took:.0f}s after it returned; "
+        f"{lost} lost, {twice} sent twice",
+        "0 lost, 0 twice",
+        lost == 0 and twice == 0,
+    )
+
+
+def drill_worker_killed(stack, report, session):
+    say("Drill: the task worker killed in the middle of sending")
+    drain_outbox(stack)
+    stack.worker.stop()
+    already = len(stack.sent())
+    signers = Signers(session, "workerdrill").run([A], threads=16, total=3000)
+    acknowledged = set(signers.acknowledged())
+    stack.start_worker()
+    wait_until(lambda: len(stack.sent()) - already >= 300, 60, step=0.05)
+    stack.worker.kill()
+    at_kill = len(set(stack.sent()[already:]) & acknowledged)
+    stack.start_worker()
+    restarted = time.monotonic()
+    wait_until(lambda: acknowledged <= set(stack.sent()[already:]), stack.lease_seconds + 180)
+    took = time.monotonic() - restarted
+    received = [r for r in stack.sent()[already:] if r in acknowledged]
+    lost = len(acknowledged - set(received))
+    twice = len(received) - len(set(received))
+    report.add(
+        "Fault: worker killed",
+        f"killed with {at_kill} of {len(acknowledged)} sent; the rest sent {took:.0f}s after the restart "
+        f"(lease {stack.lease_seconds}s); {lost} lost, {twice} sent twice",
+        "0 lost",
+        lost == 0,
+    )
+
+
+def drill_app_killed(stack, report, session):
+    say("Drill: one of two app servers killed")
+    signers = Signers(session, "appdrill")
+    killed = {}
+
+    def kill_later():
+        time.sleep(4)
+        killed["at"] = time.monotonic() - started
+        stack.apps[B].kill()
+
+    started = time.monotonic()
+    thread = threading.Thread(target=kill_later)
+    thread.start()
+    signers.run([A, B], threads=16, seconds=12)
+    thread.join()
+    on_a = [r for r in signers.records if r[1] == A]
+    a_before = [r for r in on_a if r[0] < killed["at"]]
+    a_after = [r for r in on_a if r[0] >= killed["at"] + 0.5]
+    a_errors = sum(r[3] != 302 for r in on_a)
+    b_refused = sum(r[3] == 0 for r in signers.records if r[1] == B)
+    rate_before = len(a_before) / killed["at"]
+    rate_after = len(a_after) / (12 - killed["at"] - 0.5)
+    check = facts(stack, "appdrill", signers.acknowledged())
+    report.add(
+        "Fault: app server killed",
+        f"the other served {rate_before:,.0f}/s before and {rate_after:,.0f}/s after, with {a_errors} errors; "
+        f"{b_refused} requests to the dead one refused at once (a load balancer's health check takes it out); "
+        f"{check['lost']} acknowledged lost",
+        "the other carries on",
+        a_errors == 0 and check["lost"] == 0,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=30, help="length of each load run (default 30)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; medians are printed (default 3)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="signatures for the export and admin runs")
+    parser.add_argument("--smtp-outage", type=int, default=60, help="seconds the SMTP server is down (default 60)")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1, help="gunicorn workers")
+    parser.add_argument("--quick", action="store_true", help="10 s runs, 1 of each, 100,000 rows, 20 s SMTP outage")
+    parser.add_argument("--only", nargs="+", help="run only these parts: surge storm tables scale faults")
+    options = parser.parse_args()
+    if options.quick:
+        options.seconds, options.runs, options.rows, options.smtp_outage = 10, 1, 100_000, 20
+    parts = set(options.only or ["surge", "storm", "tables", "scale", "faults"])
+    for program in ("wrk", "redis-server"):
+        if not shutil.which(program):
+            raise SystemExit(f"{program} is needed: apt-get install {program.replace('-server', '')}")
+
+    stack = Stack()
+    report = Report()
+    begun = time.monotonic()
+    try:
+        say(f"Starting the stack in {stack.workdir}")
+        stack.start()
+        stack.start_app(A, options.workers)
+        session = form_session(A)
+        # A pool of signatures for the read storm to confirm one at a time.
+        Signers(session, "storm-pool").run([A], threads=4, total=400)
+        if "surge" in parts:
+            surge(stack, report, options, session)
+        if "storm" in parts:
+            read_storm(stack, report, options, session)
+        if "tables" in parts:
+            large_tables(stack, report, options)
+        if "scale" in parts or "faults" in parts:
+            scale_out(stack, report, options, session)
+        if "faults" in parts:
+            drill_postgres_restart(stack, report, session)
+            drill_smtp_down(stack, report, session, options.smtp_outage)
+            drill_worker_killed(stack, report, session)
+            drill_app_killed(stack, report, session)
+    finally:
+        say("Stopping the stack")
+        stack.stop()
+    report.print(
+        f"make bench: {os.cpu_count()} cores shared by everything (gunicorn {options.workers} sync workers per "
+        f"server, PostgreSQL, Redis, the worker, the SMTP sink and wrk); {options.seconds}s runs, median of "
+        f"{options.runs}; {time.monotonic() - begun:.0f}s in all"
+    )
+    return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
