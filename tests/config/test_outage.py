@@ -72,4 +72,3 @@ def test_other_errors_still_get_the_500_page(make_campaign, visitor, monkeypatch
 
     assert response.status_code == 500
     assert "Sorry, something went wrong" in response.content.decode()
-
