@@ -21,9 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PG_PORT = 55432
-REDIS_PORT = 56379
-SMTP_PORT = 52525
+# All below Linux's ephemeral range (32768 and up), which the load generators' connections use up.
+PG_PORT = 25432
+REDIS_PORT = 26379
+SMTP_PORT = 22525
 SLUG = "online-safety-bill"
 
 
