@@ -68,7 +68,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-## bench: the surge and fault drills on a production-like stack on loopback, printing one table (about 20 minutes;
+## bench: the surge and fault drills on a production-like stack on loopback, printing one table (about 50 minutes;
 ## BENCH_ARGS=--quick for a 5-minute pass). Needs wrk, and PostgreSQL's and Redis's server programs.
 bench: venv
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

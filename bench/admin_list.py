@@ -26,7 +26,7 @@ FILTERS = {
     "campaign": {"campaign__id__exact": "1"},
     "status: pending": {"status__exact": "pending"},
     "status: invalidated": {"status__exact": "invalidated"},
-    "region": {"region__exact": "scotland"},
+    "region": {"region": "scotland"},
     "signed today": {"created_at__gte": "TODAY"},
     "has a message": {"has_message": "yes"},
     "message waiting": {"message_status__exact": "pending"},

@@ -96,6 +96,10 @@ class Signature(models.Model):
             models.Index(fields=["campaign", "status", "-confirmed_at"], name="signature_recent_idx"),
             models.Index(fields=["campaign", "-created_at"], name="signature_created_idx"),
             models.Index(Upper("last_name"), name="signature_last_name_idx"),
+            # What moderators look up during a scripted attack (the overview links here), and what
+            # bulk invalidation previews count: each rare value must not mean a scan of every row.
+            models.Index(fields=["ip_hash"], name="signature_ip_hash_idx"),
+            models.Index(fields=["email_domain"], name="signature_email_domain_idx"),
         ]
 
     def __str__(self):
