@@ -69,15 +69,15 @@ lint: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## bench: the surge and fault drills on a production-like stack on loopback, printing one table (about 50 minutes;
-## BENCH_ARGS=--quick for a 5-minute pass). Needs wrk, and PostgreSQL's and Redis's server programs.
+## BENCH_ARGS=--quick for a 6-minute pass). Needs wrk, and PostgreSQL's and Redis's server programs.
 bench: venv
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-## bench-sign: signing throughput, latency and count exactness against a bare-insert floor (PostgreSQL, Redis, wrk)
+## bench-sign: the surge alone: signing against a bare-insert floor, confirmations, nothing lost, the count exact
 bench-sign: venv
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	$(PY) bench/sign.py $(BENCH_ARGS)
+	$(PY) bench/run.py --only surge $(BENCH_ARGS)
 
 ## bench-export: time and peak memory of exporting 1,000,000 signatures (PostgreSQL)
 bench-export: venv

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.export import FILL  # noqa: E402
+from bench.database import FILL  # noqa: E402
 
 FILTERS = {
     "newest first": {},
