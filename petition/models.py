@@ -1,5 +1,7 @@
 """Signatures, the sharded counts of confirmed ones, and the outbox of emails to signers."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -272,6 +274,8 @@ class DeliveryPack(models.Model):
     pdf = models.BinaryField(blank=True, default=b"")
 
     KEEP = 3
+    # A build still "being built" after this long had its worker killed under it.
+    STALLED_AFTER = timedelta(minutes=30)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -283,6 +287,10 @@ class DeliveryPack(models.Model):
 
     def __str__(self):
         return f"Delivery pack of {self.requested_at:%d %b %Y %H:%M}"
+
+    @property
+    def stalled(self):
+        return self.status == self.Status.BUILDING and timezone.now() - self.requested_at > self.STALLED_AFTER
 
     @property
     def progress(self):

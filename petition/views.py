@@ -218,7 +218,7 @@ def deliver(request, slug):
     context = {
         "campaign": campaign,
         "packs": packs,
-        "building": any(pack.status == DeliveryPack.Status.BUILDING for pack in packs),
+        "building": any(pack.status == DeliveryPack.Status.BUILDING and not pack.stalled for pack in packs),
     }
     return render(request, "petition/staff/delivery.html", context)
 

@@ -2,8 +2,10 @@
 
 import io
 import logging
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from petition import delivery, moderation, retention
@@ -178,3 +180,13 @@ def test_retention_removes_the_packs(campaign, confirmed, manager, immediate_tas
     retention.anonymise(campaign)
 
     assert not DeliveryPack.objects.exists()
+
+
+def test_a_build_whose_worker_died_says_to_build_again_and_stops_refreshing(campaign, manager, time_machine):
+    DeliveryPack.objects.create(campaign=campaign, named_total=40_000, named_done=10_000)
+    time_machine.move_to(timezone.now() + DeliveryPack.STALLED_AFTER + timedelta(minutes=1))
+
+    page = manager.get(DELIVERY).content.decode()
+
+    assert "Stopped before it finished: please build it again" in page
+    assert "http-equiv" not in page and "<progress" not in page
