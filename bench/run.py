@@ -123,10 +123,20 @@ class Signers:
         self.records = []  # (seconds since start, port, email, status, milliseconds)
         self.lock = threading.Lock()
 
-    def run(self, ports, threads, seconds=None, total=None, pause=0.0):
-        """Sign from `threads` threads, spread over `ports`, for `seconds` or until `total` have been sent."""
+    def run(self, ports, threads, seconds=None, total=None, pause=0.0, fault=None):
+        """Sign from `threads` threads, spread over `ports`, for `seconds` or until `total` have been sent.
+
+        `fault` is (delay, action): the action runs that many seconds in, and
+        self.fault holds when it began and ended, on the records' clock.
+        """
         started = time.monotonic()
         sent = iter(range(total)) if total else None
+
+        def break_something(delay, action):
+            time.sleep(delay)
+            self.fault = {"began": time.monotonic() - started}
+            action()
+            self.fault["ended"] = time.monotonic() - started
 
         def thread(number):
             port = ports[number % len(ports)]
@@ -161,8 +171,11 @@ class Signers:
                     time.sleep(pause)
             connection.close()
 
-        with ThreadPoolExecutor(threads) as pool:
+        with ThreadPoolExecutor(threads + 1) as pool:
+            fault_done = pool.submit(break_something, *fault) if fault else None
             list(pool.map(thread, range(threads)))
+            if fault_done:
+                fault_done.result()
         return self
 
     def acknowledged(self):
@@ -534,25 +547,13 @@ def post_sign(port, cookie, body, email, ip):
 
 def drill_postgres_restart(stack, report, session):
     say("Drill: PostgreSQL restarted in the middle of a surge")
-    signers = Signers(session, "pgdrill")
-    restart = {}
-
-    def restart_later():
-        time.sleep(5)
-        restart["at"] = time.monotonic() - started
-        stack.postgres.restart()
-        restart["up"] = time.monotonic() - started
-
-    started = time.monotonic()
-    thread = threading.Thread(target=restart_later)
-    thread.start()
-    signers.run([A], threads=16, seconds=20)
-    thread.join()
+    signers = Signers(session, "pgdrill").run([A], threads=16, seconds=20, fault=(5, stack.postgres.restart))
+    restart = signers.fault
     records = signers.records
     refused = [r for r in records if r[3] != 302]
     statuses = sorted({r[3] for r in refused})
     slowest_refusal = max((r[4] for r in refused), default=0)
-    after_up = [r for r in records if r[0] > restart["up"] and r[3] == 302]
+    after_up = [r for r in records if r[0] > restart["ended"] and r[3] == 302]
     recovered = min((r[0] for r in after_up), default=None)
     acknowledged = signers.acknowledged()
     check = facts(stack, "pgdrill", acknowledged)
@@ -563,10 +564,11 @@ def drill_postgres_restart(stack, report, session):
         and set(statuses) <= {503}
         and slowest_refusal < 5000
     )
-    recovery = f"{recovered - restart['up']:.1f}s" if recovered is not None else "NEVER"
+    recovery = f"{recovered - restart['ended']:.1f}s" if recovered is not None else "NEVER"
     report.add(
         "Fault: PostgreSQL restart",
-        f"down {restart['up'] - restart['at']:.1f}s; {len(refused)} requests refused with {statuses or 'nothing'}, "
+        f"down {restart['ended'] - restart['began']:.1f}s; "
+        f"{len(refused)} requests refused with {statuses or 'nothing'}, "
         f"slowest refusal {slowest_refusal:.0f} ms; first signature {recovery} after it was back; "
         f"{len(acknowledged):,} acknowledged, {check['lost']} lost, {check['without_email']} half-written",
         "fast 503, recovers, 0 lost",
@@ -631,26 +633,15 @@ def drill_worker_killed(stack, report, session):
 
 def drill_app_killed(stack, report, session):
     say("Drill: one of two app servers killed")
-    signers = Signers(session, "appdrill")
-    killed = {}
-
-    def kill_later():
-        time.sleep(4)
-        killed["at"] = time.monotonic() - started
-        stack.apps[B].kill()
-
-    started = time.monotonic()
-    thread = threading.Thread(target=kill_later)
-    thread.start()
-    signers.run([A, B], threads=16, seconds=12)
-    thread.join()
+    signers = Signers(session, "appdrill").run([A, B], threads=16, seconds=12, fault=(4, stack.apps[B].kill))
+    killed = signers.fault
     on_a = [r for r in signers.records if r[1] == A]
-    a_before = [r for r in on_a if r[0] < killed["at"]]
-    a_after = [r for r in on_a if r[0] >= killed["at"] + 0.5]
+    a_before = [r for r in on_a if r[0] < killed["began"]]
+    a_after = [r for r in on_a if r[0] >= killed["began"] + 0.5]
     a_errors = sum(r[3] != 302 for r in on_a)
     b_refused = sum(r[3] == 0 for r in signers.records if r[1] == B)
-    rate_before = len(a_before) / killed["at"]
-    rate_after = len(a_after) / (12 - killed["at"] - 0.5)
+    rate_before = len(a_before) / killed["began"]
+    rate_after = len(a_after) / (12 - killed["began"] - 0.5)
     check = facts(stack, "appdrill", signers.acknowledged())
     report.add(
         "Fault: app server killed",
