@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-export bench-admin bench-delivery
+.PHONY: run test test-future test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-export bench-admin bench-delivery
 
 venv: $(STAMP)
 
@@ -56,6 +56,18 @@ browser:
 ## test: set up and run the whole suite (DATABASE_URL picks the database; SQLite by default)
 test: venv browser
 	CHROMIUM_PATH=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## test-future: the whole suite with every clock in the process a year and a month ahead (Debian's faketime),
+## so that no test can depend on today's date. CI runs it on SQLite.
+FAKETIME_LIB ?= $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
+test-future: venv browser
+	@if [ -z "$(FAKETIME_LIB)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+		else echo "test-future needs libfaketime: 'sudo apt-get install faketime'" >&2; exit 1; fi; fi
+	@now=$$(date +%s); export LD_PRELOAD=$$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -1) FAKETIME="+400d" FAKETIME_DONT_FAKE_MONOTONIC=1; \
+		$(PY) -c 'import sys, time; ahead = (time.time() - int(sys.argv[1])) / 86400; print(f"The tests run {ahead:.0f} days ahead, on", time.strftime("%F")); sys.exit(ahead < 399)' $$now \
+		&& CHROMIUM_PATH=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-sqlite:
 	DATABASE_URL= $(MAKE) test

@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass
 
 from defusedcsv import csv
+from django.utils import timezone
 from django_countries import countries
 
 from . import postcodes
@@ -47,7 +48,10 @@ COLUMNS = {
     "postcode_area": Column("Postcode area", ("postcode",), _postcode_area),
     "region": Column("Region", ("region",), _region),
     "country": Column("Country", ("country",), lambda row: _country(row["country"])),
-    "signed": Column("Signed on", ("confirmed_at",), lambda row: row["confirmed_at"].date().isoformat()),
+    # The day in the UK, where the letter is delivered: 23:30 UTC on a summer evening is already tomorrow.
+    "signed": Column(
+        "Signed on", ("confirmed_at",), lambda row: timezone.localdate(row["confirmed_at"]).isoformat()
+    ),
     "message": Column(
         "Message to the minister",
         ("message", "message_status"),

@@ -3,6 +3,7 @@
 import csv
 import io
 import tracemalloc
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -21,8 +22,8 @@ def download(client, columns):
     return response, body
 
 
-def bulk_signatures(campaign, count, **fields):
-    now = timezone.now()
+def bulk_signatures(campaign, count, confirmed_at=None, **fields):
+    now = confirmed_at or timezone.now()
     Signature.objects.bulk_create(
         (
             Signature(
@@ -60,6 +61,15 @@ def test_the_export_lists_confirmed_signatures_with_the_chosen_columns(campaign,
         ["Asha Patel", "EH1", "EH", "Scotland", "United Kingdom", timezone.localdate().isoformat()],
     ]
     assert "a@example.org" not in body and "pending" not in body
+
+
+def test_the_signing_day_is_the_day_in_the_uk(campaign, manager):
+    # 23:30 UTC on a summer evening is 00:30 the next morning in London.
+    bulk_signatures(campaign, 1, confirmed_at=datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+
+    _, body = download(manager, ["signed"])
+
+    assert body.removeprefix("\ufeff").splitlines() == ["Signed on", "2026-07-02"]
 
 
 def test_cells_that_a_spreadsheet_would_run_are_neutralised(campaign, confirmed, manager):
