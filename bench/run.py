@@ -246,9 +246,9 @@ print(json.dumps({
 
 CONFIRM_PATHS = """
 from petition.models import Signature
-from petition.signing import confirmation_token
-for s in Signature.objects.filter(email__startswith=%(prefix)r, status="pending").only("pk").order_by("pk"):
-    print(f"/c/%(slug)s/confirm/{confirmation_token(s)}/")
+pending = Signature.objects.filter(email__startswith=%(prefix)r, status="pending").order_by("pk")
+for token in pending.values_list("token", flat=True):
+    print(f"/c/%(slug)s/confirm/{token}/")
 """
 
 

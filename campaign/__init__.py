@@ -1,4 +1,4 @@
 # The version of the privacy notice (templates/campaign/privacy.html) and the consent
 # wording beside the sign form. Change it whenever either changes: each signature
 # records the version its signer saw.
-PRIVACY_NOTICE_VERSION = "2026-11-23"
+PRIVACY_NOTICE_VERSION = "2026-12-02"

@@ -1,9 +1,4 @@
 from django.contrib import admin
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.urls import reverse
-from django.utils.html import format_html
-
-from petition import counting
 
 from .models import Ask, Campaign, Fact, Source, Story
 
@@ -29,33 +24,19 @@ class StoryInline(admin.StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "status", "opens_at", "closes_at", "verified_signatures", "signature_goal"]
+    list_display = ["title", "slug", "status", "opens_at", "closes_at", "signature_goal"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "recipient_name"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["verified_signatures", "export", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
     inlines = [AskInline, FactInline, StoryInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "share_text"]}),
         ("The letter", {"fields": ["recipient_name", "recipient_role", "letter", "letter_sign_off"]}),
-        ("Signing", {"fields": ["status", "opens_at", "closes_at", "signature_goal", "verified_signatures"]}),
-        ("Delivery", {"fields": ["delivered_at", "delivery_notes", "export"]}),
+        ("Signing", {"fields": ["status", "opens_at", "closes_at", "signature_goal"]}),
+        ("Delivery", {"fields": ["delivered_at", "delivery_notes"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
-
-    @admin.display(description="Signature list")
-    def export(self, campaign):
-        if not campaign.pk:
-            return "–"
-        return format_html(
-            '<a href="{}">Export the verified signatures (CSV)</a> · <a href="{}">Delivery pack (print or PDF)</a>',
-            reverse("petition:export", args=[campaign.slug]),
-            reverse("petition:deliver", args=[campaign.slug]),
-        )
-
-    @admin.display(description="Verified signatures")
-    def verified_signatures(self, campaign):
-        return intcomma(counting.totals(campaign).count) if campaign.pk else "–"
 
 
 @admin.register(Source)

@@ -89,7 +89,7 @@ class Campaign(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("campaign:detail", kwargs={"slug": self.slug})
+        return reverse("petition:campaign", kwargs={"slug": self.slug})
 
     def is_accepting_signatures(self, now=None):
         """True while the letter is open and inside its opening window."""

@@ -1,19 +1,54 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
+from campaign import admin as campaign_admin
 from campaign.models import Campaign
 
-from . import invalidations, moderation, overview, postcodes, signing
+from . import counting, invalidations, overview, postcodes, signing, standing
+from .mailboxes import mailbox
 from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
+
+# The campaign app knows nothing of signatures: its admin gets the count and the delivery links here.
+admin.site.unregister(Campaign)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(campaign_admin.CampaignAdmin):
+    list_display = [*campaign_admin.CampaignAdmin.list_display[:-1], "verified_signatures", "signature_goal"]
+    readonly_fields = ["verified_signatures", "export", *campaign_admin.CampaignAdmin.readonly_fields]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(name, {**options, "fields": list(options["fields"])}) for name, options in self.fieldsets]
+        for name, options in fieldsets:
+            if name == "Signing":
+                options["fields"].append("verified_signatures")
+            if name == "Delivery":
+                options["fields"].append("export")
+        return fieldsets
+
+    @admin.display(description="Signature list")
+    def export(self, campaign):
+        if not campaign.pk:
+            return "–"
+        return format_html(
+            '<a href="{}">Export the verified signatures (CSV)</a> · <a href="{}">Delivery pack (print or PDF)</a>',
+            reverse("petition:export", args=[campaign.slug]),
+            reverse("petition:deliver", args=[campaign.slug]),
+        )
+
+    @admin.display(description="Verified signatures")
+    def verified_signatures(self, campaign):
+        return intcomma(counting.totals(campaign).count) if campaign.pk else "–"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -129,15 +164,15 @@ class SignatureAdmin(admin.ModelAdmin):
         "invalidation_reason",
     ]
     list_select_related = ["campaign"]
-    search_fields = ["email_normalised", "last_name"]
-    search_help_text = "An email address (exactly), or a surname."
+    search_fields = ["mailbox", "last_name"]
+    search_help_text = "An email address (any spelling of it), or a surname."
     show_full_result_count = False
     paginator = CappedPaginator
     # Half Django's default: each row costs several formatted cells, and moderators page by filter, not by scrolling.
     list_per_page = 50
     # Newest first by primary key: the same order as time, from an index every table has.
     ordering = ["-pk"]
-    exclude = ["ip_hash", "email_normalised", "email_canonical"]
+    exclude = ["ip_hash", "mailbox", "token"]
     actions = ["invalidate", "restore", "approve_messages", "hide_messages", "resend_confirmation", "erase"]
 
     def has_add_permission(self, request):
@@ -155,7 +190,7 @@ class SignatureAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if "@" in term:
-            return queryset.filter(email_normalised=signing.normalise_email(term)), False
+            return queryset.filter(mailbox=mailbox(term)), False
         return queryset.filter(last_name__iexact=term), False
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -188,7 +223,7 @@ class SignatureAdmin(admin.ModelAdmin):
         )
         if isinstance(form, TemplateResponse):
             return form
-        count = moderation.invalidate(
+        count = standing.invalidate(
             queryset, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"], user=request.user
         )
         self.message_user(request, f"{count} signature(s) invalidated and taken off the count.", messages.SUCCESS)
@@ -199,13 +234,13 @@ class SignatureAdmin(admin.ModelAdmin):
         form = _confirm(self, request, queryset, form_class=NoteForm, title="Restore signatures", verb="Restore")
         if isinstance(form, TemplateResponse):
             return form
-        count = moderation.restore(queryset, note=form.cleaned_data["note"], user=request.user)
+        count = standing.restore(queryset, note=form.cleaned_data["note"], user=request.user)
         self.message_user(request, f"{count} signature(s) restored.", messages.SUCCESS)
         return None
 
     @admin.action(description="Approve the selected messages for public display", permissions=["change"])
     def approve_messages(self, request, queryset):
-        count = moderation.set_message_status(queryset, Signature.MessageStatus.APPROVED, user=request.user)
+        count = standing.set_message_status(queryset, Signature.MessageStatus.APPROVED, user=request.user)
         self.message_user(request, f"{count} message(s) approved.", messages.SUCCESS)
 
     @admin.action(description="Hide the selected messages…", permissions=["change"])
@@ -213,7 +248,7 @@ class SignatureAdmin(admin.ModelAdmin):
         form = _confirm(self, request, queryset, form_class=NoteForm, title="Hide messages", verb="Hide")
         if isinstance(form, TemplateResponse):
             return form
-        count = moderation.set_message_status(
+        count = standing.set_message_status(
             queryset, Signature.MessageStatus.HIDDEN, note=form.cleaned_data["note"], user=request.user
         )
         self.message_user(request, f"{count} message(s) hidden.", messages.SUCCESS)
@@ -223,7 +258,7 @@ class SignatureAdmin(admin.ModelAdmin):
         description="Resend the confirmation email to the selected pending signatures", permissions=["change"]
     )
     def resend_confirmation(self, request, queryset):
-        count = moderation.resend_confirmation(queryset, user=request.user)
+        count = signing.resend_confirmations(queryset, user=request.user)
         self.message_user(request, f"{count} confirmation email(s) queued.", messages.SUCCESS)
 
     @admin.action(description="Erase the selected signers' personal data…", permissions=["change"])
@@ -231,7 +266,7 @@ class SignatureAdmin(admin.ModelAdmin):
         form = _confirm(self, request, queryset, form_class=NoteForm, title="Erase personal data", verb="Erase")
         if isinstance(form, TemplateResponse):
             return form
-        count = moderation.erase(queryset, note=form.cleaned_data["note"], user=request.user)
+        count = standing.erase(queryset, note=form.cleaned_data["note"], user=request.user)
         self.message_user(request, f"Personal data of {count} signer(s) erased; the counts are unchanged.")
         return None
 
@@ -275,20 +310,6 @@ class InvalidationAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-
-        class CriteriaForm(form):
-            def clean(self):
-                data = super().clean()
-                if not any(data.get(name) for name in Invalidation.CRITERIA):
-                    raise forms.ValidationError(
-                        "Give at least one criterion: an invalidation of everything is refused."
-                    )
-                return data
-
-        return CriteriaForm
 
     @admin.display(description="Preview")
     def preview(self, invalidation):

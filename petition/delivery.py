@@ -17,11 +17,13 @@ import logging
 
 from django.contrib.staticfiles import finders
 from django.db import transaction
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import counting, moderation, public
+from . import audit, counting, public
 from .models import AuditEntry, DeliveryPack, Signature
+from .names import Audience, shown_name
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +31,20 @@ NAMES_PER_PART = 2000
 
 
 def _named(campaign):
-    named = (
+    """Every confirmed signer, by name and area, as the recipient receives them (see petition.names)."""
+    signers = (
         Signature.objects.for_campaign(campaign)
-        .public()
+        .confirmed()
         .order_by("confirmed_at", "pk")
-        .values_list("first_name", "last_name", "postcode", "country")
+        .values_list("first_name", "last_name", "show_name", "postcode", "country")
     )
-    return ((f"{first} {last}", public.place(postcode, country)) for first, last, postcode, country in named.iterator())
+    return (
+        (
+            shown_name(Audience.RECIPIENT, first_name=first, last_name=last, show_name=show),
+            public.place(postcode, country),
+        )
+        for first, last, show, postcode, country in signers.iterator()
+    )
 
 
 def context(campaign):
@@ -53,16 +62,14 @@ def context(campaign):
 
 def request_pdf(campaign, user):
     """Record and audit a request for the PDF, and have the worker build it once this transaction commits."""
-    from .tasks import build_delivery_pack
-
     totals = counting.totals(campaign)
     pack = DeliveryPack.objects.create(
         campaign=campaign,
         requested_by=user,
         signatures=totals.count,
-        named_total=Signature.objects.for_campaign(campaign).public().count(),
+        named_total=Signature.objects.for_campaign(campaign).confirmed().count(),
     )
-    moderation.record(
+    audit.record(
         user,
         AuditEntry.Action.EXPORT,
         totals.count,
@@ -71,7 +78,7 @@ def request_pdf(campaign, user):
         format="pdf",
         pack=pack.pk,
         columns=["name", "area"],
-        filters={"status": "confirmed", "show_name": True},
+        filters={"status": "confirmed"},
     )
     transaction.on_commit(lambda: build_delivery_pack.enqueue(pack.pk))
     return pack
@@ -83,6 +90,12 @@ def _render(html, first_page):
     page_numbers = CSS(string=f"@page {{ counter-reset: page {first_page} }}")
     document = HTML(string=html).render(stylesheets=[CSS(filename=finders.find("css/print.css")), page_numbers])
     return document.write_pdf(), len(document.pages)
+
+
+@task
+def build_delivery_pack(pack_id):
+    """Build a delivery pack's PDF in the task worker."""
+    return build(pack_id)
 
 
 def build(pack_pk):

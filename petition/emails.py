@@ -27,12 +27,13 @@ from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import F, Min
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from . import ratelimits
-from .models import OutgoingEmail
+from .models import OutgoingEmail, ResendRequest, Signature
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +98,6 @@ def nudge_worker():
 
 
 def _schedule_run(when):
-    from .tasks import send_due_emails
-
     if send_due_emails.get_backend().supports_defer and when > timezone.now():
         send_due_emails.using(run_after=when).enqueue()
     else:
@@ -106,9 +105,16 @@ def _schedule_run(when):
 
 
 def recently_sent(signature):
-    """How many emails this signature has had queued in the last hour."""
+    """How many emails this signature has been sent in the last hour."""
     since = timezone.now() - timedelta(hours=1)
-    return OutgoingEmail.objects.filter(signature=signature, created_at__gte=since).count()
+    sent = OutgoingEmail.objects.filter(signature=signature, status=OutgoingEmail.Status.SENT, sent_at__gte=since)
+    return sent.count()
+
+
+@task
+def send_due_emails():
+    """Send the outbox's due emails (the task the nudges and retries schedule)."""
+    return send_due()
 
 
 def send_due(limit=2000):
@@ -119,6 +125,7 @@ def send_due(limit=2000):
     and marked on its own, so a worker that dies mid-batch leaves at most one
     email unmarked, and nothing holds a lock while the mail server is slow.
     """
+    _answer_resend_requests()
     sent = 0
     while sent < limit:
         batch = _claim_batch()
@@ -129,6 +136,36 @@ def send_due(limit=2000):
         _schedule_run(timezone.now())  # more may be due: carry on in a fresh task
     _schedule_next_retry()
     return sent
+
+
+def _answer_resend_requests():
+    """Turn requests for the email again into emails, for the addresses that have signed; forget every request."""
+    with transaction.atomic():
+        requests = list(ResendRequest.objects.select_for_update(skip_locked=True).order_by("pk")[:1000])
+        for request in requests:
+            signature = Signature.objects.filter(
+                campaign_id=request.campaign_id, mailbox=request.mailbox, erased_at__isnull=True
+            ).first()
+            if signature is not None:
+                OutgoingEmail.objects.create(signature=signature, kind=OutgoingEmail.Kind.REPEAT)
+        ResendRequest.objects.filter(pk__in=[request.pk for request in requests]).delete()
+
+
+def _earned(email):
+    """The email a signature has earned: a repeat becomes a confirmation or an "already signed", or nothing.
+
+    Nothing for an invalid or erased signature, or once it has had its few emails this hour.
+    """
+    if email.kind != OutgoingEmail.Kind.REPEAT:
+        return email.kind
+    signature = email.signature
+    if signature.status == Signature.Status.INVALIDATED or signature.erased_at is not None:
+        return None
+    if recently_sent(signature) >= settings.EMAILS_PER_SIGNATURE_PER_HOUR:
+        return None
+    if signature.status == Signature.Status.PENDING:
+        return OutgoingEmail.Kind.CONFIRM
+    return OutgoingEmail.Kind.ALREADY_SIGNED
 
 
 def _claim_batch():
@@ -157,6 +194,10 @@ def _send_batch(batch):
     sent = 0
     try:
         for position, email in enumerate(batch):
+            email.kind = _earned(email)
+            if email.kind is None:
+                OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.CANCELLED)
+                continue
             try:
                 connection.send_messages([_message(email)])
             except (smtplib.SMTPRecipientsRefused, UnicodeError, ValueError) as error:
@@ -171,7 +212,11 @@ def _send_batch(batch):
                 _defer(email, error)
             else:
                 OutgoingEmail.objects.filter(pk=email.pk).update(
-                    status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+                    kind=email.kind,
+                    status=OutgoingEmail.Status.SENT,
+                    sent_at=timezone.now(),
+                    attempts=F("attempts") + 1,
+                    last_error="",
                 )
                 sent += 1
     finally:
@@ -238,8 +283,6 @@ def requeue_due(grace=timedelta(minutes=5)):
 
 
 def _message(email):
-    from .signing import confirmation_token, withdrawal_token
-
     signature = email.signature
     campaign = signature.campaign
     site = settings.SITE_URL
@@ -248,8 +291,8 @@ def _message(email):
         "campaign": campaign,
         "site_url": site,
         "campaign_url": site + campaign.get_absolute_url(),
-        "confirm_url": site + reverse("petition:confirm", args=[campaign.slug, confirmation_token(signature)]),
-        "withdraw_url": site + reverse("petition:withdraw", args=[campaign.slug, withdrawal_token(signature)]),
+        "confirm_url": site + reverse("petition:confirm", args=[campaign.slug, signature.token]),
+        "withdraw_url": site + reverse("petition:withdraw", args=[campaign.slug, signature.token]),
         "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400,
     }
     template = f"petition/email/{email.kind}"

@@ -14,6 +14,7 @@ from django_countries import countries
 
 from . import postcodes
 from .models import Signature
+from .names import Audience, shown_name
 
 CHUNK = 5000
 
@@ -41,7 +42,13 @@ def _region(row):
 
 
 COLUMNS = {
-    "name": Column("Name", ("first_name", "last_name"), lambda row: f"{row['first_name']} {row['last_name']}".strip()),
+    "name": Column(
+        "Name",
+        ("first_name", "last_name", "show_name"),
+        lambda row: shown_name(
+            Audience.RECIPIENT, first_name=row["first_name"], last_name=row["last_name"], show_name=row["show_name"]
+        ),
+    ),
     "postcode_district": Column(
         "Postcode district", ("postcode",), lambda row: postcodes.district(row["postcode"]) if row["postcode"] else ""
     ),
@@ -49,9 +56,7 @@ COLUMNS = {
     "region": Column("Region", ("region",), _region),
     "country": Column("Country", ("country",), lambda row: _country(row["country"])),
     # The day in the UK, where the letter is delivered: 23:30 UTC on a summer evening is already tomorrow.
-    "signed": Column(
-        "Signed on", ("confirmed_at",), lambda row: timezone.localdate(row["confirmed_at"]).isoformat()
-    ),
+    "signed": Column("Signed on", ("confirmed_at",), lambda row: timezone.localdate(row["confirmed_at"]).isoformat()),
     "message": Column(
         "Message to the minister",
         ("message", "message_status"),

@@ -12,7 +12,7 @@ from django.utils.encoding import punycode
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
 
-from . import exports, postcodes
+from . import exports, names, postcodes
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -131,10 +131,7 @@ class SignForm(forms.Form):
         error_messages={"invalid_choice": "Choose your country from the list"},
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
-    show_name = forms.BooleanField(
-        label="Show my first name and the initial of my last name in the list of people who have signed",
-        required=False,
-    )
+    show_name = forms.BooleanField(label=names.SHOW_NAME_LABEL, required=False)
     contact_opt_in = forms.BooleanField(
         label="Email me about this campaign's progress and what happens next",
         required=False,
@@ -157,6 +154,11 @@ class SignForm(forms.Form):
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
+
+    @property
+    def recipient_note(self):
+        """What the recipient receives of every signer's name: said beside the button, as petition.names does it."""
+        return names.RECIPIENT_NOTE.format(recipient=self.campaign.recipient_name)
 
     def fresh_clock(self):
         """A signed start time for the form as it is rendered now.

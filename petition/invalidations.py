@@ -10,17 +10,18 @@ those, and the count follows each step.
 
 from django.db import transaction
 from django.db.models import Q
+from django.tasks import task
 from django.utils import timezone
 
-from . import moderation
-from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
+from . import standing
+from .models import Invalidation, Signature
 
 BATCH = 1000
 SAMPLE = 10
 
 
 def matching(invalidation):
-    """The signatures the criteria describe that are not invalid already."""
+    """The signatures the criteria describe that are not invalid already (the database insists on a criterion)."""
     criteria = Q()
     if invalidation.ip_hash:
         criteria &= Q(ip_hash=invalidation.ip_hash)
@@ -37,8 +38,6 @@ def matching(invalidation):
         criteria &= Q(created_at__gte=invalidation.signed_after)
     if invalidation.signed_before:
         criteria &= Q(created_at__lt=invalidation.signed_before)
-    if not criteria:
-        raise ValueError("An invalidation needs at least one criterion.")
     return (
         Signature.objects.for_campaign(invalidation.campaign_id)
         .filter(criteria)
@@ -54,16 +53,23 @@ def preview(invalidation):
 
 def start(invalidation):
     """Record how many match and hand the work to the task worker."""
-    from .tasks import run_invalidation
-
     invalidation.matched = matching(invalidation).count()
     invalidation.status = Invalidation.Status.RUNNING
     invalidation.save(update_fields=["matched", "status"])
     transaction.on_commit(lambda: run_invalidation.enqueue(invalidation.pk))
 
 
+@task
+def run_invalidation(invalidation_id):
+    """Carry out a bulk invalidation in the task worker."""
+    return run(invalidation_id)
+
+
 def run(invalidation_pk):
-    """Invalidate matching signatures a batch at a time until none is left or it is cancelled."""
+    """Invalidate matching signatures a batch at a time until none is left or it is cancelled.
+
+    Each batch is one `standing.invalidate`, audited as such and naming this invalidation.
+    """
     while True:
         with transaction.atomic():
             invalidation = Invalidation.objects.select_for_update().get(pk=invalidation_pk)
@@ -74,38 +80,15 @@ def run(invalidation_pk):
                 invalidation.status = Invalidation.Status.COMPLETED
                 invalidation.finished_at = timezone.now()
                 invalidation.save(update_fields=["status", "finished_at"])
-                moderation.record(
-                    invalidation.created_by,
-                    AuditEntry.Action.INVALIDATE,
-                    invalidation.invalidated,
-                    campaign=invalidation.campaign,
-                    reason=f"{invalidation.get_reason_display()}. {invalidation.note}".strip(),
-                    invalidation=invalidation.pk,
-                    criteria=invalidation.describe(),
-                )
                 return invalidation.status
-            invalidation.invalidated += _invalidate(batch, invalidation)
+            invalidation.invalidated += standing.invalidate(
+                Signature.objects.filter(pk__in=batch),
+                reason=invalidation.reason,
+                note=f"{invalidation.note} ({invalidation.describe()})".strip(),
+                user=invalidation.created_by,
+                invalidation=invalidation,
+            )
             invalidation.save(update_fields=["invalidated"])
-
-
-def _invalidate(pks, invalidation):
-    rows = list(
-        Signature.objects.filter(pk__in=pks)
-        .exclude(status=Signature.Status.INVALIDATED)
-        .select_for_update()
-        .values_list("pk", "campaign_id", "region", "status")
-    )
-    Signature.objects.filter(pk__in=[row[0] for row in rows]).update(
-        status=Signature.Status.INVALIDATED,
-        invalidated_at=timezone.now(),
-        invalidation_reason=invalidation.reason,
-        invalidation=invalidation,
-    )
-    moderation.move_counts([row for row in rows if row[3] == Signature.Status.CONFIRMED], -1)
-    OutgoingEmail.objects.filter(signature__in=[row[0] for row in rows], status=OutgoingEmail.Status.PENDING).update(
-        status=OutgoingEmail.Status.CANCELLED
-    )
-    return len(rows)
 
 
 def cancel(invalidation):
@@ -121,20 +104,10 @@ def revert(invalidation, *, user):
     invalidation = Invalidation.objects.select_for_update().get(pk=invalidation.pk)
     if invalidation.status not in (Invalidation.Status.COMPLETED, Invalidation.Status.CANCELLED):
         return 0
-    rows = list(
-        Signature.objects.filter(invalidation=invalidation, status=Signature.Status.INVALIDATED, erased_at__isnull=True)
-        .select_for_update()
-        .values_list("pk", "campaign_id", "region", "confirmed_at")
+    restored = standing.restore(
+        Signature.objects.filter(invalidation=invalidation), user=user, invalidation=invalidation
     )
-    ids = [row[0] for row in rows]
-    clear = {"invalidated_at": None, "invalidation_reason": "", "invalidation": None}
-    Signature.objects.filter(pk__in=ids, confirmed_at__isnull=False).update(status=Signature.Status.CONFIRMED, **clear)
-    Signature.objects.filter(pk__in=ids, confirmed_at__isnull=True).update(status=Signature.Status.PENDING, **clear)
-    moderation.move_counts([row for row in rows if row[3] is not None], +1)
     invalidation.status = Invalidation.Status.REVERTED
     invalidation.reverted_at = timezone.now()
     invalidation.save(update_fields=["status", "reverted_at"])
-    moderation.record(
-        user, AuditEntry.Action.RESTORE, len(rows), campaign=invalidation.campaign, invalidation=invalidation.pk
-    )
-    return len(rows)
+    return restored

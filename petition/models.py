@@ -1,5 +1,6 @@
 """Signatures, the sharded counts of confirmed ones, and the outbox of emails to signers."""
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,11 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from campaign.models import Campaign
+
+
+def new_token():
+    """The secret in a signer's confirm and withdraw links: random, so that a link says nothing about the signature."""
+    return secrets.token_urlsafe(16)
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -50,10 +56,8 @@ class Signature(models.Model):
     last_name = models.CharField(max_length=50)
     # As typed (trimmed), for sending; never shown publicly.
     email = models.CharField(max_length=254)
-    # Case- and Unicode-folded: one signature per address per campaign.
-    email_normalised = models.CharField(max_length=254)
-    # Dots and +tags removed where the provider ignores them, for spotting repeat signers.
-    email_canonical = models.CharField(max_length=254)
+    # The inbox the address delivers to, whatever its spelling (see petition.mailboxes): one signature each.
+    mailbox = models.CharField(max_length=254)
     email_domain = models.CharField(max_length=253)
     postcode = models.CharField(max_length=8, blank=True, help_text="Normalised UK postcode; blank outside the UK.")
     country = models.CharField(max_length=2, default="GB", help_text="ISO 3166 code.")
@@ -69,6 +73,8 @@ class Signature(models.Model):
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidation_reason = models.CharField(max_length=20, choices=InvalidationReason, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True, help_text="When the signer's personal data was erased.")
+    # None once erased, so that the links in the signer's emails lead nowhere (NULLs never collide when unique).
+    token = models.CharField(max_length=32, null=True, unique=True, default=new_token, editable=False)  # noqa: DJ001
     # The bulk invalidation that invalidated this signature, so that it can be reverted as one.
     invalidation = models.ForeignKey(
         "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures"
@@ -79,8 +85,11 @@ class Signature(models.Model):
     class Meta:
         permissions = [("export_signatures", "Can export signatures and delivery packs")]
         constraints = [
-            # Address first, so that staff can find a signature by its address alone.
-            models.UniqueConstraint(fields=["email_normalised", "campaign"], name="signature_one_per_email"),
+            # One signature per inbox per campaign, however it is spelt; an erased one holds no address.
+            # The mailbox first, so that staff can find a signature by its address alone.
+            models.UniqueConstraint(
+                fields=["mailbox", "campaign"], condition=Q(erased_at__isnull=True), name="signature_one_per_mailbox"
+            ),
             models.CheckConstraint(
                 condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
                 name="signature_confirmed_has_time",
@@ -105,12 +114,7 @@ class Signature(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.first_name} {self.last_name[:1]}."
-
-    @property
-    def public_name(self):
-        """First name and last initial: all that is ever shown publicly."""
-        return f"{self.first_name} {self.last_name[:1]}." if self.last_name else self.first_name
+        return f"{self.first_name} {self.last_name[:1]}." if self.last_name else f"Signature {self.pk}"
 
 
 class SignatureCount(models.Model):
@@ -140,6 +144,8 @@ class OutgoingEmail(models.Model):
     class Kind(models.TextChoices):
         CONFIRM = "confirm", "Confirm your signature"
         ALREADY_SIGNED = "already_signed", "You have already signed"
+        # Signed again, or asked for the email again: the worker sends whichever of the two fits.
+        REPEAT = "repeat", "Signed again (confirm, or already signed)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -161,9 +167,25 @@ class OutgoingEmail(models.Model):
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoingemail_due_idx"),
             models.Index(fields=["signature", "-created_at"], name="outgoingemail_recent_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="outgoingemail_sent_has_time"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class ResendRequest(models.Model):
+    """Someone asked for the email again. The worker finds out whether the address has signed, never the request."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    mailbox = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Resend request {self.pk}"
 
 
 class AuditEntry(models.Model):
@@ -235,6 +257,14 @@ class Invalidation(models.Model):
                 | Q(signed_after__isnull=False)
                 | Q(signed_before__isnull=False),
                 name="invalidation_has_criteria",
+                violation_error_message="Give at least one criterion: an invalidation of everything is refused.",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_after__isnull=True)
+                | Q(signed_before__isnull=True)
+                | Q(signed_before__gt=models.F("signed_after")),
+                name="invalidation_window_runs_forwards",
+                violation_error_message="“Signed before” must be later than “signed after”.",
             ),
         ]
 

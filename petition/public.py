@@ -1,13 +1,34 @@
 """What the public sees of the signatures: the chart's rows and the latest named signers."""
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django_countries import countries
 
 from . import postcodes
 from .models import Signature
+from .names import Audience, shown_name
 
 RECENT = 10
+
+
+def _recent_key(campaign_id):
+    return f"petition:recent:{campaign_id}"
+
+
+def _messages_key(campaign_id):
+    return f"petition:messages:{campaign_id}"
+
+
+def forget(campaign_ids):
+    """Drop the cached public lists of these campaigns: a name or message in them may no longer be shown.
+
+    The lists are shared by every app server. Each server's own renders of the
+    campaign page (petition.views) are dropped here for this process; other
+    processes drop theirs within PAGE_CACHE_SECONDS.
+    """
+    if campaign_ids:
+        cache.delete_many([key(pk) for pk in campaign_ids for key in (_recent_key, _messages_key)])
+        caches["local"].clear()
 
 
 def region_rows(totals):
@@ -22,18 +43,19 @@ def region_rows(totals):
 
 
 def recent_signatories(campaign):
-    """The latest confirmed signers who chose to be named: first name, initial, and area only."""
+    """The latest confirmed signers who chose to be named, as the public may see them (see petition.names)."""
 
     def fetch():
         rows = (
             Signature.objects.for_campaign(campaign)
             .public()
             .order_by("-confirmed_at")
-            .values("first_name", "last_name", "postcode", "country", "confirmed_at")[:RECENT]
+            .values("first_name", "last_name", "show_name", "postcode", "country", "confirmed_at")[: 3 * RECENT]
         )
-        return [{"name": _initialled(row), "place": _place(row), "at": row["confirmed_at"]} for row in rows]
+        named = ({"name": _public_name(row), "place": _place(row), "at": row["confirmed_at"]} for row in rows)
+        return [signer for signer in named if signer["name"]][:RECENT]
 
-    return cache.get_or_set(f"petition:recent:{campaign.pk}", fetch, settings.COUNT_CACHE_SECONDS)
+    return cache.get_or_set(_recent_key(campaign.pk), fetch, settings.COUNT_CACHE_SECONDS)
 
 
 def approved_messages(campaign, limit=5):
@@ -49,18 +71,20 @@ def approved_messages(campaign, limit=5):
         )
         return [
             {
-                "name": _initialled(row) if row["show_name"] else "A supporter",
-                "place": _place(row),
+                "name": _public_name(row) or "A supporter",
+                "place": _place(row) if _public_name(row) else "",
                 "message": row["message"],
             }
             for row in rows
         ]
 
-    return cache.get_or_set(f"petition:messages:{campaign.pk}", fetch, settings.COUNT_CACHE_SECONDS)
+    return cache.get_or_set(_messages_key(campaign.pk), fetch, settings.COUNT_CACHE_SECONDS)
 
 
-def _initialled(row):
-    return f"{row['first_name']} {row['last_name'][:1]}."
+def _public_name(row):
+    return shown_name(
+        Audience.PUBLIC, first_name=row["first_name"], last_name=row["last_name"], show_name=row["show_name"]
+    )
 
 
 def _place(row):

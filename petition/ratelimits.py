@@ -8,13 +8,13 @@ minute); unusual domains, the kind scripted attacks use, are not.
 """
 
 import functools
-import hashlib
 import ipaddress
 import time
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 
 def client_ip(request):
@@ -41,14 +41,14 @@ def _trusted(address):
     return any(ip in network for network in settings.TRUSTED_PROXIES)
 
 
-def signing_wait(ip_hash, email_domain, canonical_email):
+def signing_wait(ip_hash, email_domain, mailbox):
     """Seconds this signer must wait before signing, or 0 if they may sign now.
 
-    Limited per IP address, per unusual email domain, and per mailbox (the
-    canonical address, so +tags and Gmail's dots do not make one inbox many).
+    Limited per IP address, per unusual email domain, and per mailbox (see
+    petition.mailboxes: +tags and Gmail's dots do not make one inbox many).
     """
     limits = [(f"ip:{ip_hash}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_IP]
-    mailbox = _key(canonical_email)
+    mailbox = _key(mailbox)
     limits += [(f"mailbox:{mailbox}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_MAILBOX]
     if email_domain not in settings.RATE_LIMIT_EXEMPT_DOMAINS:
         domain = _key(email_domain)
@@ -57,8 +57,11 @@ def signing_wait(ip_hash, email_domain, canonical_email):
 
 
 def _key(text):
-    """A short fixed-length key: addresses can be longer than a cache key may be, and none is kept as it is."""
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    """A short fixed-length key: addresses can be longer than a cache key may be, and none is kept as it is.
+
+    Keyed, so that nobody who reads the cache can test a guessed address against it.
+    """
+    return salted_hmac("petition.ratelimit", text, algorithm="sha256").hexdigest()[:32]
 
 
 def resend_wait(ip_hash):

@@ -9,14 +9,14 @@ be recomputed; unconfirmed ones, never counted, are deleted.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
+from django.tasks import task
 from django.utils import timezone
 
 from campaign.models import Campaign
 
-from . import moderation
-from .models import AuditEntry, DeliveryPack, OutgoingEmail, Signature
+from . import standing
+from .models import Signature
 
 
 def due_campaigns(now=None):
@@ -27,23 +27,15 @@ def due_campaigns(now=None):
     return Campaign.objects.filter(delivered | closed)
 
 
-@transaction.atomic
 def anonymise(campaign):
     """Remove personal data from a campaign's signatures. Returns how many signatures were touched."""
     signatures = Signature.objects.for_campaign(campaign).filter(erased_at__isnull=True)
-    pending = signatures.filter(status=Signature.Status.PENDING)
-    deleted = pending.count()
-    OutgoingEmail.objects.filter(signature__in=pending).delete()
-    pending.delete()
-    kept = signatures.update(**moderation.ANONYMOUS, erased_at=timezone.now())
-    DeliveryPack.objects.filter(campaign=campaign).delete()
-    touched = deleted + kept
-    if touched:
-        moderation.record(
-            None,
-            AuditEntry.Action.ERASE,
-            touched,
-            campaign=campaign,
-            reason=f"Retention: {settings.RETENTION_DAYS} days",
-        )
-    return touched
+    if not signatures.exists():
+        return 0
+    return standing.erase(signatures, user=None, note=f"Retention: {settings.RETENTION_DAYS} days")
+
+
+@task
+def apply_retention():
+    """Remove personal data from campaigns past their retention period (the daily `apply_retention` job)."""
+    return {campaign.slug: anonymise(campaign) for campaign in due_campaigns()}

@@ -1,46 +1,32 @@
-"""Signing, confirming and withdrawing: the supporter's side of a signature.
+"""Signing, and the links in a signer's emails: the supporter's side of a signature.
 
 A signature is stored as pending with its confirmation email in the outbox, in
-one transaction. It counts only once its link is opened and the button on that
-page pressed. Signing again with the same address never makes a second row (a
-database constraint sees to that, even for simultaneous submissions): the
-signer gets the right email instead, and the page says the same to everyone.
+one statement. It counts only once its link is opened and the button on that
+page pressed (petition.standing does that, and withdrawing). Signing again
+with an address that delivers to the same inbox never makes a second row (a
+database constraint sees to that, even for simultaneous submissions).
+
+Nobody may learn whether an address has signed, not even from how long the
+answer takes: signing and asking for the email again do the same work in the
+request whatever the address's history (one statement, which writes one row
+either way), and the task worker decides which email, if any, each earns.
 """
 
 import ipaddress
-import unicodedata
-from dataclasses import dataclass
+import re
+from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from campaign import PRIVACY_NOTICE_VERSION
 
-from . import counting, emails, postcodes
-from .models import OutgoingEmail, Signature
-
-CONFIRM_SALT = "petition.confirm"
-WITHDRAW_SALT = "petition.withdraw"
-
-# Providers that ignore dots and +tags in the local part: one person, many spellings.
-DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
-
-
-def normalise_email(address):
-    """The form of an address used to tell whether it has signed: folded case and Unicode."""
-    return unicodedata.normalize("NFKC", address.strip()).casefold()
-
-
-def canonical_email(normalised):
-    """The form used to spot one person signing as many: no +tags, no dots where ignored."""
-    local, _, domain = normalised.rpartition("@")
-    local = local.split("+", 1)[0]
-    if domain in DOTLESS_DOMAINS:
-        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
-    return f"{local}@{domain}"
+from . import audit, emails, postcodes
+from .mailboxes import mailbox
+from .models import AuditEntry, OutgoingEmail, ResendRequest, Signature
 
 
 def hash_ip(ip):
@@ -58,41 +44,31 @@ def hash_ip(ip):
     return salted_hmac("petition.ip", ip or "", algorithm="sha256").hexdigest()[:32]
 
 
-def confirmation_token(signature):
-    return signing.dumps(signature.pk, salt=CONFIRM_SALT)
-
-
-def withdrawal_token(signature):
-    return signing.dumps(signature.pk, salt=WITHDRAW_SALT)
+# What new_token makes: anything else is no link of ours, and never reaches the database.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def signature_for_token(token, *, purpose):
-    """The signature a link in an email points at, or None if the link is bad, expired or spent."""
-    salt, max_age = {
-        "confirm": (CONFIRM_SALT, settings.CONFIRMATION_LINK_MAX_AGE),
-        "withdraw": (WITHDRAW_SALT, None),
-    }[purpose]
-    try:
-        pk = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.BadSignature:
+    """The signature a link in an email points at, or None if the link is bad, spent, or (to confirm) expired.
+
+    A confirmation link works for CONFIRMATION_LINK_MAX_AGE after the latest email that carried it.
+    """
+    if not TOKEN.fullmatch(token):
         return None
-    return Signature.objects.select_related("campaign").filter(pk=pk).first() if isinstance(pk, int) else None
-
-
-@dataclass(frozen=True)
-class Signed:
-    signature: Signature
-    created: bool
+    signature = Signature.objects.select_related("campaign").filter(token=token).first()
+    if signature is None or purpose != "confirm" or signature.status != Signature.Status.PENDING:
+        return signature
+    sent = signature.emails.filter(status=OutgoingEmail.Status.SENT).aggregate(last=Max("sent_at"))["last"]
+    max_age = timedelta(seconds=settings.CONFIRMATION_LINK_MAX_AGE)
+    return signature if sent is None or timezone.now() - sent <= max_age else None
 
 
 def sign(campaign, data, *, ip_hash):
-    """Record a signature from cleaned form data and queue the right email.
+    """Record a signature from cleaned form data, with an email for the worker to send. Returns whether it is new.
 
-    Returns the signature and whether it is new. A repeat signature changes
-    nothing stored; its signer is emailed again, at most a few times an hour.
+    A repeat signature changes nothing stored; its signer gets whichever email fits, at most a few an hour.
     """
     email = data["email"].strip()
-    normalised = normalise_email(email)
     in_uk = data["location"] == "uk"
     message = data.get("message", "")
     signature = Signature(
@@ -100,9 +76,8 @@ def sign(campaign, data, *, ip_hash):
         first_name=data["first_name"],
         last_name=data["last_name"],
         email=email,
-        email_normalised=normalised,
-        email_canonical=canonical_email(normalised),
-        email_domain=normalised.rpartition("@")[2],
+        mailbox=mailbox(email),
+        email_domain=email.rpartition("@")[2].lower(),
         postcode=data["postcode"] if in_uk else "",
         country="GB" if in_uk else data["country"],
         region=postcodes.area_for(data["postcode"]).region.key if in_uk else postcodes.OUTSIDE_UK,
@@ -113,54 +88,60 @@ def sign(campaign, data, *, ip_hash):
         consent_version=PRIVACY_NOTICE_VERSION,
         ip_hash=ip_hash,
     )
-    if _store_with_confirmation_email(signature):
-        return Signed(signature, created=True)
-    existing = Signature.objects.filter(campaign=campaign, email_normalised=normalised).first()
-    if existing is not None:  # None if withdrawn in the meantime: nothing to email
-        _email_repeat_signer(existing)
-    return Signed(existing, created=False)
-
-
-def _store_with_confirmation_email(signature):
-    """Insert a new signature and its confirmation email together, or neither if the address has signed.
-
-    Returns whether it was stored. On PostgreSQL this is one statement (a
-    data-modifying CTE), so signing costs one round trip to the database
-    instead of four (BEGIN, two INSERTs, COMMIT): the hot path of a surge. A
-    repeat is no error there (ON CONFLICT DO NOTHING), so no failed statement,
-    with the signer's details in it, reaches the database's log. Elsewhere it
-    is an ordinary transaction.
-    """
-    if connection.vendor != "postgresql":
-        try:
-            with transaction.atomic():
-                signature.save(force_insert=True)
-                emails.queue(signature, OutgoingEmail.Kind.CONFIRM)
-        except IntegrityError:
-            return False
-        return True
-    email = OutgoingEmail(kind=OutgoingEmail.Kind.CONFIRM)
-    signature_columns, signature_values = _insert_values(signature)
-    email_columns, email_values = _insert_values(email, skip={"signature"})
-    quote = connection.ops.quote_name
-    # Only model metadata is formatted in; every value is a parameter.
-    sql = (
-        f"WITH new_signature AS (INSERT INTO {quote(Signature._meta.db_table)} ({signature_columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(signature_values))}) "
-        f"ON CONFLICT ({quote('email_normalised')}, {quote('campaign_id')}) DO NOTHING RETURNING {quote('id')}) "
-        f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} ({quote('signature_id')}, {email_columns}) "
-        f"SELECT {quote('id')}, {', '.join(['%s'] * len(email_values))} FROM new_signature "
-        f"RETURNING {quote('signature_id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, signature_values + email_values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    signature.pk = row[0]
-    signature._state.adding = False
+    created = _store(signature) if connection.vendor == "postgresql" else _store_in_transaction(signature)
     transaction.on_commit(emails.nudge_worker, robust=True)
-    return True
+    return created
+
+
+def _store(signature):
+    """Insert the signature and its confirmation email, or, if its mailbox has signed, an email for that signature.
+
+    One statement (a data-modifying CTE), one round trip: the hot path of a
+    surge, and the same work for a new address as for one that has signed. A
+    repeat is no error (ON CONFLICT DO NOTHING), so no failed statement, with
+    the signer's details in it, reaches the database's log.
+    """
+    email = OutgoingEmail()
+    signature_columns, signature_values = _insert_values(signature)
+    email_columns, email_values = _insert_values(email, skip={"signature", "kind"})
+    quote = connection.ops.quote_name
+    table = quote(Signature._meta.db_table)
+    # Only model metadata is formatted in; every value is a parameter. The conflict target
+    # is the partial unique index signature_one_per_mailbox.
+    sql = (
+        f"WITH new_signature AS (INSERT INTO {table} ({signature_columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(signature_values))}) "
+        f"ON CONFLICT ({quote('mailbox')}, {quote('campaign_id')}) WHERE {quote('erased_at')} IS NULL DO NOTHING "
+        f"RETURNING {quote('id')}), "
+        f"signer AS (SELECT {quote('id')}, %s AS kind FROM new_signature UNION ALL "
+        f"SELECT {quote('id')}, %s FROM {table} WHERE {quote('mailbox')} = %s AND {quote('campaign_id')} = %s "
+        f"AND {quote('erased_at')} IS NULL) "
+        f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} "
+        f"({quote('signature_id')}, {quote('kind')}, {email_columns}) "
+        f"SELECT {quote('id')}, kind, {', '.join(['%s'] * len(email_values))} FROM signer LIMIT 1 "
+        f"RETURNING {quote('kind')}"
+    )
+    kinds = [OutgoingEmail.Kind.CONFIRM.value, OutgoingEmail.Kind.REPEAT.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*signature_values, *kinds, signature.mailbox, signature.campaign_id, *email_values])
+        row = cursor.fetchone()
+    return row is not None and row[0] == OutgoingEmail.Kind.CONFIRM
+
+
+def _store_in_transaction(signature):
+    """`_store` for databases without its statement (SQLite, for running the site on a laptop)."""
+    try:
+        with transaction.atomic():
+            signature.save(force_insert=True)
+            OutgoingEmail.objects.create(signature=signature, kind=OutgoingEmail.Kind.CONFIRM)
+        return True
+    except IntegrityError:
+        existing = Signature.objects.filter(
+            campaign_id=signature.campaign_id, mailbox=signature.mailbox, erased_at__isnull=True
+        ).first()
+        if existing is not None:
+            OutgoingEmail.objects.create(signature=existing, kind=OutgoingEmail.Kind.REPEAT)
+        return False
 
 
 def _insert_values(instance, skip=()):
@@ -171,44 +152,20 @@ def _insert_values(instance, skip=()):
     return columns, values
 
 
-def _email_repeat_signer(signature):
-    """Send a repeat signer the email that fits, within the hourly cap."""
+def ask_to_resend(campaign, address):
+    """Someone asks for their email again: one row, whatever the address; the worker finds out if it has signed."""
+    ResendRequest.objects.create(campaign=campaign, mailbox=mailbox(address))
+    transaction.on_commit(emails.nudge_worker, robust=True)
+
+
+def resend_confirmations(signatures, *, user):
+    """Staff queue the confirmation email again for pending signatures (within the hourly cap per signature)."""
+    count = 0
     with transaction.atomic():
-        # Locking the signature makes simultaneous repeats queue here, so the cap holds.
-        signature = Signature.objects.select_for_update().filter(pk=signature.pk).first()
-        if signature is None or signature.status == Signature.Status.INVALIDATED:
-            return
-        if emails.recently_sent(signature) >= settings.EMAILS_PER_SIGNATURE_PER_HOUR:
-            return
-        pending = signature.status == Signature.Status.PENDING
-        emails.queue(signature, OutgoingEmail.Kind.CONFIRM if pending else OutgoingEmail.Kind.ALREADY_SIGNED)
-
-
-def resend_confirmation(campaign, address):
-    """Email the signer of `address` again, if there is one: the page never says."""
-    signature = Signature.objects.filter(campaign=campaign, email_normalised=normalise_email(address)).first()
-    if signature is not None:
-        _email_repeat_signer(signature)
-
-
-def confirm(signature):
-    """Count a pending signature. Returns True if this call confirmed it."""
-    with transaction.atomic():
-        confirmed = Signature.objects.filter(pk=signature.pk, status=Signature.Status.PENDING).update(
-            status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
-        )
-        if confirmed:
-            counting.add(signature.campaign_id, signature.region, 1)
-    return bool(confirmed)
-
-
-def withdraw(signature):
-    """Remove a signature and everything it holds; take it off the count if it was counted."""
-    with transaction.atomic():
-        status = Signature.objects.select_for_update().filter(pk=signature.pk).values_list("status", flat=True).first()
-        if status is None:
-            return False
-        Signature.objects.filter(pk=signature.pk).delete()
-        if status == Signature.Status.CONFIRMED:
-            counting.add(signature.campaign_id, signature.region, -1)
-    return True
+        for signature in signatures.filter(status=Signature.Status.PENDING, erased_at__isnull=True):
+            if emails.recently_sent(signature) < settings.EMAILS_PER_SIGNATURE_PER_HOUR:
+                OutgoingEmail.objects.create(signature=signature, kind=OutgoingEmail.Kind.CONFIRM)
+                count += 1
+        audit.record(user, AuditEntry.Action.RESEND, count)
+        transaction.on_commit(emails.nudge_worker, robust=True)
+    return count

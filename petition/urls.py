@@ -5,6 +5,8 @@ from . import views
 app_name = "petition"
 
 urlpatterns = [
+    path("", views.front_page, name="front_page"),
+    path("c/<slug:slug>/", views.campaign_page, name="campaign"),
     path("c/<slug:slug>/sign/", views.sign, name="sign"),
     path("c/<slug:slug>/check-your-email/", views.check_email, name="check_email"),
     path("c/<slug:slug>/resend/", views.resend, name="resend"),

@@ -6,17 +6,73 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from campaign.models import Campaign
 
-from . import counting, delivery, exports, moderation, postcodes, ratelimits, signing
-from .forms import ExportForm, ResendForm, SignForm
+from . import audit, counting, delivery, exports, postcodes, ratelimits, signing, standing
+from .forms import ExportForm, ResendForm, SignForm, form_clock
+from .mailboxes import mailbox
 from .models import AuditEntry, DeliveryPack, Signature
+from .names import Audience, shown_name
+
+# The campaign page is the same for every visitor but for two values, the CSRF token and
+# the sign form's clock. When a campaign is shared, thousands read it at once, and
+# rendering it takes milliseconds: so each process renders it at most once every
+# PAGE_CACHE_SECONDS, with placeholders for those two values, and fills them in for each
+# visitor (a "donut" cache). The count on it is never more than that plus
+# COUNT_CACHE_SECONDS behind.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1c9b"
+CLOCK_PLACEHOLDER = "form-clock-placeholder-4f1c9b"
+
+
+@require_safe
+def front_page(request):
+    """The newest open campaign is the front page; its canonical address is /c/<slug>/."""
+
+    def campaign():
+        campaign = Campaign.objects.front_page()
+        if campaign is None:
+            raise Http404("No campaign is running at the moment.")
+        return campaign
+
+    return _campaign_page(request, campaign)
+
+
+@require_safe
+def campaign_page(request, slug):
+    """The letter, its asks, facts and stories, the count, and the sign form."""
+    return _campaign_page(request, lambda: _campaign(slug))
+
+
+def _campaign_page(request, find_campaign):
+    key = f"campaign-page:{request.path}"
+    cached = caches["local"].get(key)
+    if cached is None:
+        campaign = find_campaign()
+        context = {
+            "campaign": campaign,
+            "asks": campaign.asks.all(),
+            "facts": campaign.facts.select_related("source"),
+            "stories": campaign.stories.all(),
+            # Context processors give way to the view's context: these replace the real values.
+            "csrf_token": CSRF_PLACEHOLDER,
+            "form_clock": CLOCK_PLACEHOLDER,
+        }
+        cached = (campaign.pk, render_to_string("petition/campaign.html", context, request))
+        if settings.PAGE_CACHE_SECONDS:
+            caches["local"].set(key, cached, settings.PAGE_CACHE_SECONDS)
+    campaign_pk, page = cached
+    page = page.replace(CSRF_PLACEHOLDER, get_token(request))
+    if CLOCK_PLACEHOLDER in page:
+        page = page.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk))
+    return HttpResponse(page)
 
 
 def _campaign(slug):
@@ -56,8 +112,8 @@ def sign(request, slug):
         if form.is_bot:
             return redirect("petition:check_email", slug)
         ip_hash = signing.hash_ip(ratelimits.client_ip(request))
-        address = signing.normalise_email(form.cleaned_data["email"])
-        if wait := ratelimits.signing_wait(ip_hash, address.rpartition("@")[2], signing.canonical_email(address)):
+        address = mailbox(form.cleaned_data["email"])
+        if wait := ratelimits.signing_wait(ip_hash, address.rpartition("@")[2], address):
             return _rate_limited(request, campaign, wait)
         signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash)
         return redirect("petition:check_email", slug)
@@ -76,7 +132,7 @@ def resend(request, slug):
     if form.is_valid():
         if wait := ratelimits.resend_wait(signing.hash_ip(ratelimits.client_ip(request))):
             return _rate_limited(request, campaign, wait)
-        signing.resend_confirmation(campaign, form.cleaned_data["email"])
+        signing.ask_to_resend(campaign, form.cleaned_data["email"])
         return redirect("petition:check_email", slug)
     return render(request, "petition/resend.html", {"campaign": campaign, "form": form})
 
@@ -93,9 +149,16 @@ def confirm(request, slug, token):
     if request.method == "POST":
         if not campaign.is_accepting_signatures():
             return render(request, "petition/not_open.html", {"campaign": campaign}, status=403)
-        signing.confirm(signature)
+        standing.confirm(signature)
         return redirect("petition:thanks", slug)
-    return render(request, "petition/confirm.html", {"campaign": campaign, "signature": signature})
+    public_name = shown_name(
+        Audience.PUBLIC,
+        first_name=signature.first_name,
+        last_name=signature.last_name,
+        show_name=signature.show_name,
+    )
+    context = {"campaign": campaign, "signature": signature, "public_name": public_name}
+    return render(request, "petition/confirm.html", context)
 
 
 @require_GET
@@ -110,7 +173,7 @@ def withdraw(request, slug, token):
     if signature is None or signature.campaign.slug != slug:
         return _invalid_link(request, slug)
     if request.method == "POST":
-        signing.withdraw(signature)
+        standing.withdraw(signature)
         return render(request, "petition/withdrawn.html", {"campaign": signature.campaign})
     return render(request, "petition/withdraw.html", {"campaign": signature.campaign, "signature": signature})
 
@@ -172,7 +235,7 @@ def export_signatures(request, slug):
     if not form.is_valid():
         return render(request, "petition/staff/export.html", {"campaign": campaign, "form": form})
     columns = form.cleaned_data["columns"]
-    moderation.record(
+    audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
         counting.totals(campaign).count,
@@ -192,7 +255,7 @@ def export_signatures(request, slug):
 def delivery_pack(request, slug):
     """The pack for the minister as a page to print; each one is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
-    moderation.record(
+    audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
         counting.totals(campaign).count,
@@ -200,7 +263,7 @@ def delivery_pack(request, slug):
         kind="delivery pack",
         format="html",
         columns=["name", "area"],
-        filters={"status": "confirmed", "show_name": True},
+        filters={"status": "confirmed"},
     )
     return render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
 
@@ -228,7 +291,7 @@ def deliver(request, slug):
 def delivery_pack_pdf(request, slug, pk):
     """Download a built PDF; each download is audited."""
     pack = get_object_or_404(DeliveryPack, campaign__slug=slug, pk=pk, status=DeliveryPack.Status.READY)
-    moderation.record(
+    audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
         pack.signatures,

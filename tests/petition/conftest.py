@@ -104,7 +104,7 @@ def confirmed(client, sign, deliver_outbox):
         (message,) = [message for message in deliver_outbox() if message.to[0].lower() == email.lower()]
         confirm_url, _ = sent_links(message)
         client.post(urlsplit(confirm_url).path)
-        return Signature.objects.get(email_normalised=email.lower())
+        return Signature.objects.get(mailbox=email.lower())
 
     return sign_and_confirm
 

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from petition import counting
 from petition.models import Signature
-from petition.signing import withdrawal_token
 
 from .conftest import sent_links
 
@@ -88,7 +87,7 @@ def test_a_link_for_one_campaign_does_not_work_on_another(campaign, make_campaig
 def test_withdrawing_takes_a_confirmed_signature_off_the_count_and_deletes_it(campaign, confirmed, client):
     signature = confirmed(campaign)
     assert count(campaign) == 1
-    path = f"/c/letter/withdraw/{withdrawal_token(signature)}/"
+    path = f"/c/letter/withdraw/{signature.token}/"
 
     page = client.get(path)
     assert "Withdraw my signature" in page.content.decode()
@@ -107,14 +106,14 @@ def test_withdrawing_an_unconfirmed_signature_leaves_the_count_alone(campaign, c
     sign(campaign, email="second@example.org")
     pending = Signature.objects.get(email="second@example.org")
 
-    client.post(f"/c/letter/withdraw/{withdrawal_token(pending)}/")
+    client.post(f"/c/letter/withdraw/{pending.token}/")
 
     assert count(campaign) == 1
 
 
 def test_after_withdrawing_the_same_address_can_sign_again(campaign, confirmed, sign, client):
     signature = confirmed(campaign)
-    client.post(f"/c/letter/withdraw/{withdrawal_token(signature)}/")
+    client.post(f"/c/letter/withdraw/{signature.token}/")
 
     assert sign(campaign).status_code == 302
     assert Signature.objects.get().status == Signature.Status.PENDING
@@ -157,7 +156,18 @@ def test_the_email_links_work_and_show_no_one_else_s_details(campaign, sign, del
     assert withdraw_url.startswith("http://127.0.0.1:8000/c/letter/withdraw/")
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and confirm_url in html and withdraw_url in html
-    assert message.body.startswith("Hello Asha,")
+
+
+def test_the_confirmation_email_opens_with_our_words_not_the_name_typed_into_the_form(campaign, sign, deliver_outbox):
+    # Anyone can type anyone's address: the first thing its owner reads must not be the stranger's text.
+    sign(campaign, first_name="URGENT: your bank account", last_name="is locked, call 0800 000 000")
+
+    (message,) = deliver_outbox()
+
+    assert message.body.startswith('Please confirm your signature on the open letter "Keep children safe online".')
+    html = message.alternatives[0][0]
+    assert html.index("Please confirm your signature") < html.index("URGENT")
+    assert 'the name "URGENT: your bank account is locked, call 0800 000 000". If that was not you' in message.body
 
 
 def test_the_confirm_page_shows_what_will_be_published(campaign, sign, deliver_outbox, client):
@@ -166,6 +176,7 @@ def test_the_confirm_page_shows_what_will_be_published(campaign, sign, deliver_o
 
     page = client.get(path).content.decode()
 
-    assert "Your name will be listed publicly as Asha P." in page
+    assert "Your name will be listed on the campaign page as Asha P." in page
+    assert "Your full name and area go to A. Minister MP with the letter." in page
     assert "<q>Act now &lt;please&gt;</q>" in page
     assert "We will not email you about the campaign." in page

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from petition import delivery, moderation, retention
+from petition import delivery, retention, standing
 from petition.models import AuditEntry, DeliveryPack, Signature
 
 DELIVERY = "/staff/c/letter/delivery/"
@@ -56,7 +56,9 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
     assert "<strong>2</strong> people signed" in page
     assert "<td>Scotland</td><td>1</td>" in page
     assert "<li>Asha Patel, Edinburgh</li>" in page
-    assert "Hidden" not in page and "a@example.org" not in page
+    # Every signer's full name and area go to the recipient, as the form says; no email address does.
+    assert "<li>Hidden Person, Brighton</li>" in page
+    assert "example.org" not in page
 
 
 def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, manager, immediate_tasks, settings):
@@ -73,7 +75,7 @@ def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, 
     assert "To A. Minister MP, Secretary of State" in text
     assert "people signed this open letter" in text
     assert "Asha Patel, Edinburgh" in text
-    assert "Hidden" not in text and "example.org" not in text
+    assert "Hidden Person, Brighton" in text and "example.org" not in text
     assert "Download" in manager.get(DELIVERY).content.decode()
 
 
@@ -168,7 +170,7 @@ def test_erasing_a_named_signer_removes_packs_that_may_hold_their_name(campaign,
     signature = confirmed(campaign, show_name="on")
     build_pdf(manager, immediate_tasks)
 
-    moderation.erase(Signature.objects.filter(pk=signature.pk), user=manager.user)
+    standing.erase(Signature.objects.filter(pk=signature.pk), user=manager.user)
 
     assert not DeliveryPack.objects.exists()
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from petition import counting, invalidations, moderation, signing
+from petition import counting, invalidations, signing, standing
 from petition.models import AuditEntry, Invalidation, Signature
 
 
@@ -107,7 +107,7 @@ def test_reverting_restores_exactly_what_it_invalidated(attack, moderator, confi
     invalidations.start(invalidation)
     invalidations.run(invalidation.pk)
     real = Signature.objects.get(email="real@example.org")
-    moderation.invalidate(Signature.objects.filter(pk=real.pk), reason="spam", user=user)  # separately, by hand
+    standing.invalidate(Signature.objects.filter(pk=real.pk), reason="spam", user=user)  # separately, by hand
 
     assert invalidations.revert(invalidation, user=user) == 6
 

@@ -57,7 +57,7 @@ def test_when_the_mail_server_is_down_emails_wait_and_a_retry_is_scheduled(campa
         assert email.last_error == "ConnectionRefusedError"
         assert timezone.now() + timedelta(seconds=50) < email.next_attempt_at < timezone.now() + timedelta(minutes=2)
     (retry,) = DBTaskResult.objects.all()
-    assert retry.task_path == "petition.tasks.send_due_emails"
+    assert retry.task_path == "petition.emails.send_due_emails"
     assert retry.run_after == OutgoingEmail.objects.earliest("next_attempt_at").next_attempt_at
 
 
@@ -131,7 +131,7 @@ def test_a_lost_run_is_started_again_by_the_sweep(campaign, sign):
     call_command("requeue_outbox")  # a second sweep straight after adds nothing
 
     (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "petition.tasks.send_due_emails"
+    assert task.task_path == "petition.emails.send_due_emails"
 
 
 def test_emails_not_yet_overdue_are_left_to_their_run(campaign, sign):

@@ -2,6 +2,11 @@
 
 import re
 
+import pytest
+from django.utils.html import escape
+
+from petition import counting
+
 
 def test_campaign_page_shows_the_verified_count_and_progress(campaign, confirmed, sign, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
@@ -54,13 +59,27 @@ def test_recent_signers_who_agreed_are_shown_by_first_name_initial_and_area(camp
     assert "asha@example.org" not in page and "BN1 1AA" not in page and "Patel" not in page
 
 
-def test_names_with_markup_are_shown_as_text(campaign, confirmed, client):
-    confirmed(campaign, first_name="<script>alert(1)</script>", email="x@example.org", show_name="on")
+def test_names_are_shown_as_text(campaign, confirmed, client):
+    confirmed(campaign, first_name='Zoë "Z" O\'Brien & co', last_name="Smith", email="x@example.org", show_name="on")
 
     page = client.get("/c/letter/").content.decode()
 
-    assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; " in page
+    assert "<li>Zoë &quot;Z&quot; O&#x27;Brien &amp; co S., Brighton</li>" in page
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["<script>alert(1)</script>", "Buy followers at spam.example", "www.cheap", "http://x", "me@example.org"],
+)
+def test_names_carrying_links_addresses_or_markup_are_never_listed_but_still_count(campaign, confirmed, client, name):
+    confirmed(campaign, first_name=name, email="x@example.org", show_name="on")
+    confirmed(campaign, first_name="Asha", email="y@example.org", show_name="on")
+
+    page = client.get("/c/letter/").content.decode()
+
+    assert "<li>Asha P., Brighton</li>" in page
+    assert name not in page and escape(name) not in page
+    assert counting.totals(campaign).count == 2
 
 
 def test_the_regional_chart_is_drawn_on_the_server(campaign, confirmed, client, settings):

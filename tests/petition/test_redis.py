@@ -47,5 +47,5 @@ def test_the_nudge_in_redis_queues_one_run_however_many_sign(
             sign(campaign, email=f"n{i}@example.org", ip=f"198.51.100.{i}")
 
     (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "petition.tasks.send_due_emails"
+    assert task.task_path == "petition.emails.send_due_emails"
     assert float(shared_redis.get(emails.NUDGE_KEY)) == pytest.approx(task.run_after.timestamp(), abs=0.01)

@@ -78,7 +78,7 @@ def test_the_privacy_notice_states_the_retention_period(client, db, settings):
 
 
 def test_the_retention_task_does_what_the_command_does(make_campaign, confirmed, settings):
-    from petition.tasks import apply_retention
+    from petition.retention import apply_retention
 
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.RETENTION_DAYS = 1

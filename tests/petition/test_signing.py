@@ -19,11 +19,11 @@ def test_signing_stores_a_pending_signature_and_queues_its_confirmation_email(ca
     assert signature.status == Signature.Status.PENDING
     assert (signature.first_name, signature.last_name) == ("Asha", "Patel")
     assert signature.email == "Asha.Patel@example.org"  # the domain as mail servers write it
-    assert signature.email_normalised == "asha.patel@example.org"
+    assert signature.mailbox == "asha.patel@example.org"
     assert signature.email_domain == "example.org"
     assert (signature.postcode, signature.region, signature.country) == ("BN1 1AA", "south-east", "GB")
     assert signature.show_name and not signature.contact_opt_in
-    assert signature.consent_version == PRIVACY_NOTICE_VERSION == "2026-11-23"
+    assert signature.consent_version == PRIVACY_NOTICE_VERSION == "2026-12-02"
     assert len(signature.ip_hash) == 32 and "203.0.113.7" not in signature.ip_hash
     (email,) = OutgoingEmail.objects.all()
     assert (email.signature, email.kind, email.status) == (signature, "confirm", "pending")
@@ -38,7 +38,7 @@ def test_signing_nudges_the_worker_once_per_second_however_many_sign(
         sign(campaign, email="three@example.org")
 
     (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "petition.tasks.send_due_emails"
+    assert task.task_path == "petition.emails.send_due_emails"
     assert timezone.now() + timedelta(seconds=0.5) < task.run_after <= timezone.now() + timedelta(seconds=1.2)
     assert OutgoingEmail.objects.count() == 3
 

@@ -31,7 +31,7 @@ def test_sign_confirm_by_email_and_withdraw_over_real_smtp(campaign, sign, clien
     assert message["Auto-Submitted"] == "auto-generated"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert text.startswith("Hello Asha,")
+    assert text.startswith("Please confirm your signature on the open letter")
     confirm_path = urlsplit(next(w for w in text.split() if "/confirm/" in w)).path
     withdraw_path = urlsplit(next(w for w in text.split() if "/withdraw/" in w)).path
     assert confirm_path in html and withdraw_path in html

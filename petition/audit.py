@@ -1,0 +1,36 @@
+"""The audit log: who did what to signatures, or with them, to how many, and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .models import AuditEntry
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from campaign.models import Campaign
+
+# Signature numbers kept in one entry: enough to trace what was done, never personal data.
+TRACED = 100
+
+
+def record(
+    user: AbstractBaseUser | None,
+    action: str,
+    count: int,
+    *,
+    reason: str = "",
+    campaign: Campaign | int | None = None,
+    **details: Any,
+) -> AuditEntry:
+    """Write an audit entry: who (None for the site itself), when, what, how many, why."""
+    return AuditEntry.objects.create(
+        user=user,
+        username=user.get_username() if user else "(automatic)",
+        action=action,
+        count=count,
+        reason=reason,
+        campaign_id=campaign.pk if hasattr(campaign, "pk") else campaign,
+        details=details,
+    )

@@ -1,0 +1,37 @@
+"""What of a signer's name is shown where: one rule, from what the signer agreed to on the form.
+
+The form says (in the words below) that a signer's full name and area go to
+the recipient with the letter, and that their first name, last initial and
+area are shown on the campaign page only if they tick the box. Every place a
+name appears (the public lists, the delivery pack, the export, staff screens)
+asks `shown_name`.
+
+A name for the public page is held back, whatever the signer chose, when it
+carries a link, a domain, an email address or markup: spam and abuse arrive
+in the name fields, thousands a minute in an attack, far more than moderators
+could read before they appear. Holding such names back automatically keeps
+them off the page at once; the signature still counts, and moderators see it.
+"""
+
+import enum
+import re
+
+SHOW_NAME_LABEL = "Show my first name, the initial of my last name and my area (such as “Brighton”) on this page"
+RECIPIENT_NOTE = "Your full name and area go to {recipient} with the letter."
+
+SPAM_MARKS = re.compile(r"https?:|www\.|@|[<>{}\[\]]|[a-z0-9-]\.[a-z]{2,}", re.IGNORECASE)
+
+
+class Audience(enum.Enum):
+    PUBLIC = "the campaign page"
+    RECIPIENT = "the recipient of the letter: the delivery pack and the export"
+    STAFF = "moderators and campaign staff"
+
+
+def shown_name(audience: Audience, *, first_name: str, last_name: str, show_name: bool) -> str | None:
+    """The name as `audience` may see it, or None if it may not be shown there."""
+    if audience is not Audience.PUBLIC:
+        return f"{first_name} {last_name}".strip()
+    if not show_name or SPAM_MARKS.search(f"{first_name} {last_name}"):
+        return None
+    return f"{first_name} {last_name[:1]}." if last_name else first_name

@@ -1,0 +1,209 @@
+"""Every change of a signature's standing, and everything that follows from it, written once.
+
+A signature is pending until its signer confirms it; confirmed ones count. Its
+signer can withdraw it (it is deleted); staff can invalidate it (it leaves the
+count) and restore it; staff, or retention, can erase the person's data (the
+row stays, anonymous, so every count can be recomputed); staff approve or hide
+its message. Each transition changes rows only from the states it starts from
+and then, in the same transaction:
+
+- moves the count (this module is the only caller of `counting.add`);
+- cancels the emails nobody should get any more;
+- discards stored delivery PDFs that hold a name no longer to be delivered;
+- drops the cached public lists (recent signers, messages) that could show it;
+- writes the audit entry, for what staff and the site itself do.
+
+Nothing else changes a signature's status or personal data, or the counter rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit, counting, public
+from .models import AuditEntry, DeliveryPack, OutgoingEmail, Signature
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
+
+    from .models import Invalidation
+
+    User = AbstractBaseUser | None
+
+
+class Row(NamedTuple):
+    pk: int
+    campaign_id: int
+    region: str
+    status: str
+    confirmed_at: datetime | None
+
+
+# What a signature keeps once its signer's personal data is erased: its campaign, region, country,
+# status and times, so that every count can still be recomputed, and nothing that says who signed.
+ANONYMOUS = {
+    "first_name": "",
+    "last_name": "",
+    "email": "",
+    "mailbox": "",
+    "email_domain": "",
+    "postcode": "",
+    "show_name": False,
+    "contact_opt_in": False,
+    "message": "",
+    "message_status": Signature.MessageStatus.NONE,
+    "ip_hash": "",
+    "token": None,
+}
+
+
+def confirm(signature: Signature) -> bool:
+    """Count a pending signature. Returns True if this call confirmed it."""
+    with transaction.atomic():
+        confirmed = Signature.objects.filter(pk=signature.pk, status=Signature.Status.PENDING).update(
+            status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
+        )
+        if confirmed:
+            counting.add(signature.campaign_id, signature.region, 1)
+    return bool(confirmed)
+
+
+@transaction.atomic
+def withdraw(signature: Signature) -> bool:
+    """The signer takes their signature back: it is deleted with everything they gave, wherever it is."""
+    rows = _locked(Signature.objects.filter(pk=signature.pk))
+    if not rows:
+        return False
+    # Its emails go with it (on_delete=CASCADE).
+    Signature.objects.filter(pk=signature.pk).delete()
+    _no_longer_counted(rows)
+    return True
+
+
+@transaction.atomic
+def invalidate(
+    signatures: QuerySet[Signature],
+    *,
+    reason: str,
+    user: User,
+    note: str = "",
+    invalidation: Invalidation | None = None,
+) -> int:
+    """Invalidate the signatures not invalid already; confirmed ones leave the count. Returns how many changed.
+
+    `invalidation` is the bulk invalidation doing it, recorded on each row so that it can be reverted as one.
+    """
+    rows = _locked(signatures.exclude(status=Signature.Status.INVALIDATED))
+    ids = [row.pk for row in rows]
+    Signature.objects.filter(pk__in=ids).update(
+        status=Signature.Status.INVALIDATED,
+        invalidated_at=timezone.now(),
+        invalidation_reason=reason,
+        invalidation=invalidation,
+    )
+    _cancel_emails(ids)
+    _no_longer_counted(rows)
+    label = Signature.InvalidationReason(reason).label
+    _audit(user, AuditEntry.Action.INVALIDATE, rows, reason=f"{label}. {note}".strip(), invalidation=invalidation)
+    return len(rows)
+
+
+@transaction.atomic
+def restore(
+    signatures: QuerySet[Signature], *, user: User, note: str = "", invalidation: Invalidation | None = None
+) -> int:
+    """Undo invalidation: confirmed ones rejoin the count, the rest wait for confirmation again."""
+    rows = _locked(signatures.filter(status=Signature.Status.INVALIDATED, erased_at__isnull=True))
+    ids = [row.pk for row in rows]
+    clear = {"invalidated_at": None, "invalidation_reason": "", "invalidation": None}
+    Signature.objects.filter(pk__in=ids, confirmed_at__isnull=False).update(status=Signature.Status.CONFIRMED, **clear)
+    Signature.objects.filter(pk__in=ids, confirmed_at__isnull=True).update(status=Signature.Status.PENDING, **clear)
+    _move_counts([row for row in rows if row.confirmed_at is not None], +1)
+    public.forget({row.campaign_id for row in rows})
+    _audit(user, AuditEntry.Action.RESTORE, rows, reason=note, invalidation=invalidation)
+    return len(rows)
+
+
+@transaction.atomic
+def erase(signatures: QuerySet[Signature], *, user: User, note: str = "") -> int:
+    """Remove signers' personal data (the right to erasure, and retention), keeping what the counts need.
+
+    A confirmed or invalidated signature stays as an anonymous row with its
+    region, and the count is unchanged; a pending one, never counted, is
+    deleted with its emails.
+    """
+    rows = _locked(signatures.filter(erased_at__isnull=True))
+    pending = [row.pk for row in rows if row.status == Signature.Status.PENDING]
+    kept = [row.pk for row in rows if row.status != Signature.Status.PENDING]
+    Signature.objects.filter(pk__in=pending).delete()
+    Signature.objects.filter(pk__in=kept).update(**ANONYMOUS, erased_at=timezone.now())
+    _cancel_emails(kept)
+    _discard_delivery_packs([row for row in rows if row.confirmed_at is not None])
+    public.forget({row.campaign_id for row in rows})
+    _audit(user, AuditEntry.Action.ERASE, rows, reason=note)
+    return len(rows)
+
+
+@transaction.atomic
+def set_message_status(signatures: QuerySet[Signature], status: str, *, user: User, note: str = "") -> int:
+    """Approve or hide signers' messages to the minister. Returns how many changed."""
+    rows = _locked(signatures.exclude(message="").exclude(message_status=status))
+    Signature.objects.filter(pk__in=[row.pk for row in rows]).update(message_status=status)
+    public.forget({row.campaign_id for row in rows})
+    approved = status == Signature.MessageStatus.APPROVED
+    action = AuditEntry.Action.APPROVE_MESSAGE if approved else AuditEntry.Action.HIDE_MESSAGE
+    _audit(user, action, rows, reason=note)
+    return len(rows)
+
+
+def _locked(signatures: QuerySet[Signature]) -> list[Row]:
+    """The rows about to change, locked until the transaction ends, so that no two transitions cross."""
+    fields = ("pk", "campaign_id", "region", "status", "confirmed_at")
+    return [Row(*values) for values in signatures.order_by("pk").select_for_update().values_list(*fields)]
+
+
+def _no_longer_counted(rows: list[Row]) -> None:
+    """What follows when signatures stop counting: the count, the delivery PDFs naming them, the public lists."""
+    counted = [row for row in rows if row.status == Signature.Status.CONFIRMED]
+    _move_counts(counted, -1)
+    _discard_delivery_packs(counted)
+    public.forget({row.campaign_id for row in rows})
+
+
+def _move_counts(rows: list[Row], sign: int) -> None:
+    for (campaign_id, region), n in Counter((row.campaign_id, row.region) for row in rows).items():
+        counting.add(campaign_id, region, sign * n)
+
+
+def _cancel_emails(ids: list[int]) -> None:
+    """Nothing more goes to a signature that is invalid or erased."""
+    OutgoingEmail.objects.filter(signature__in=ids, status=OutgoingEmail.Status.PENDING).update(
+        status=OutgoingEmail.Status.CANCELLED
+    )
+
+
+def _discard_delivery_packs(confirmed: list[Row]) -> None:
+    """Delete the stored PDFs that may name these signers: all but those finished before the first of them confirmed."""
+    since: dict[int, datetime] = {}
+    for row in confirmed:
+        if row.confirmed_at is not None:
+            since[row.campaign_id] = min(since.get(row.campaign_id, row.confirmed_at), row.confirmed_at)
+    for campaign_id, confirmed_at in since.items():
+        # A pack still being built (no finished_at) reads its names as it goes: it goes too.
+        DeliveryPack.objects.filter(campaign_id=campaign_id).exclude(finished_at__lt=confirmed_at).delete()
+
+
+def _audit(user: User, action: str, rows: list[Row], *, reason: str = "", invalidation: Invalidation | None = None):
+    campaigns = {row.campaign_id for row in rows}
+    details = {"signatures": [row.pk for row in rows[: audit.TRACED]]}
+    if invalidation is not None:
+        details["invalidation"] = invalidation.pk
+    campaign = campaigns.pop() if len(campaigns) == 1 else None
+    audit.record(user, action, len(rows), reason=reason, campaign=campaign, **details)

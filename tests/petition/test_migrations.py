@@ -1,0 +1,103 @@
+"""The migration to one signature per mailbox folds the spellings of one inbox that signed before it."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Sum
+from django.utils import timezone
+
+BEFORE = [("petition", "0004_attack_lookup_indexes")]
+
+
+@pytest.fixture
+def before_the_migration(transactional_db):
+    """The historical models as they stood before the migration; the database is migrated back to now afterwards."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(BEFORE)
+    yield executor.loader.project_state(BEFORE).apps
+
+    def migrate_to(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+
+    migrate_to(latest)
+
+
+def test_spellings_of_one_inbox_are_folded_into_the_earliest_confirmed_signature(before_the_migration):
+    apps = before_the_migration
+    Campaign = apps.get_model("campaign", "Campaign")
+    Signature = apps.get_model("petition", "Signature")
+    SignatureCount = apps.get_model("petition", "SignatureCount")
+    OutgoingEmail = apps.get_model("petition", "OutgoingEmail")
+    now = timezone.now()
+    campaign = Campaign.objects.create(
+        slug="letter", title="A letter", summary="-", recipient_name="A. Minister", recipient_role="-", letter="-",
+        status="open", opens_at=now - timedelta(days=3), share_text="-",
+    )  # fmt: skip
+
+    def signed(email, status="confirmed", confirmed_days_ago=1, region="south-east"):
+        signature = Signature.objects.create(
+            campaign=campaign,
+            status=status,
+            first_name="Asha",
+            last_name="Patel",
+            email=email,
+            email_normalised=email.lower(),
+            email_canonical=email.lower(),
+            email_domain=email.rpartition("@")[2].lower(),
+            region=region,
+            consent_version="test",
+            confirmed_at=now - timedelta(days=confirmed_days_ago) if status == "confirmed" else None,
+        )
+        if status == "confirmed":
+            SignatureCount.objects.create(campaign=campaign, region=region, shard=signature.pk % 16, count=1)
+        return signature
+
+    later = signed("asha.patel@gmail.com", confirmed_days_ago=1)
+    earliest = signed("AshaPatel@googlemail.com", confirmed_days_ago=2, region="scotland")
+    tagged = signed("asha.patel+letter@gmail.com", status="pending")
+    OutgoingEmail.objects.create(signature=tagged, kind="confirm")
+    pending_only = signed("ben+one@example.org", status="pending")
+    pending_too = signed("Ben+two@example.org", status="pending")
+    alone = signed("cara@example.org")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("petition", "0005_one_signature_per_mailbox")])
+    apps = executor.loader.project_state([("petition", "0005_one_signature_per_mailbox")]).apps
+    Signature = apps.get_model("petition", "Signature")
+    SignatureCount = apps.get_model("petition", "SignatureCount")
+    AuditEntry = apps.get_model("petition", "AuditEntry")
+    OutgoingEmail = apps.get_model("petition", "OutgoingEmail")
+
+    rows = {row.pk: row for row in Signature.objects.all()}
+    kept = [rows[earliest.pk], rows[pending_only.pk], rows[alone.pk]]
+    assert [(row.status, row.mailbox, row.email) for row in kept] == [
+        ("confirmed", "ashapatel@gmail.com", "AshaPatel@googlemail.com"),
+        ("pending", "ben@example.org", "ben+one@example.org"),
+        ("confirmed", "cara@example.org", "cara@example.org"),
+    ]
+    assert all(row.token for row in kept) and len({row.token for row in kept}) == 3
+    for folded in (later, tagged, pending_too):
+        row = rows[folded.pk]
+        assert (row.status, row.invalidation_reason, row.email, row.mailbox, row.token) == (
+            "invalidated",
+            "duplicate",
+            "",
+            "",
+            None,
+        )
+        assert row.erased_at is not None
+    assert OutgoingEmail.objects.get().status == "cancelled"
+    # Counted once each: the later Gmail spelling left the count.
+    totals = dict(SignatureCount.objects.values_list("region").annotate(n=Sum("count")))
+    assert totals == {"scotland": 1, "south-east": 1}
+    (entry,) = AuditEntry.objects.all()
+    assert (entry.action, entry.count, entry.reason.split(".")[0]) == (
+        "invalidate",
+        3,
+        "Duplicate of another signature",
+    )
