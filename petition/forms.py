@@ -12,7 +12,7 @@ from django.utils.encoding import punycode
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
 
-from . import exports, postcodes
+from . import domains, exports, postcodes
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -66,7 +66,11 @@ def clean_address(value):
 
 
 class EmailAddressField(forms.EmailField):
-    """An email address, checked and put in the form we store (see clean_address), with kind messages."""
+    """An email address, checked and put in the form we store (see clean_address), with kind messages.
+
+    An address at a domain that can never receive our mail, or that hands out short-lived inboxes, is
+    refused saying why (domains.refusal).
+    """
 
     default_error_messages = {
         "required": "Enter your email address",
@@ -81,7 +85,12 @@ class EmailAddressField(forms.EmailField):
 
     def clean(self, value):
         value = super().clean(value)
-        return clean_address(value) if value else value
+        if not value:
+            return value
+        address = clean_address(value)
+        if refusal := domains.refusal(address.rpartition("@")[2]):
+            raise forms.ValidationError(refusal, code="domain")
+        return address
 
 
 def form_clock(campaign_pk):

@@ -205,3 +205,30 @@ def test_sign_page_shows_the_form_with_labels(campaign, client):
         assert label in page
     assert 'name="started" value="' in page
     assert '<input type="checkbox" name="contact_opt_in" id="id_contact_opt_in">' in page
+
+
+@pytest.mark.parametrize(
+    ("email", "says"),
+    [
+        ("asha@[192.0.2.1]", "We cannot send to a network address in square brackets."),
+        ("asha@[2001:db8::1]", "We cannot send to a network address in square brackets."),
+        ("asha@localhost", "We cannot send email to localhost: localhost names point to the computer you are using"),
+        ("asha@example.invalid", "We cannot send email to example.invalid: names ending in .invalid are set aside"),
+        ("asha@mail.test", "We cannot send email to mail.test: names ending in .test are set aside for testing"),
+        ("asha@nas.local", "We cannot send email to nas.local: names ending in .local work only inside a home"),
+        ("asha@example.onion", "We cannot send email to example.onion: names ending in .onion are Tor services"),
+        ("asha@example.alt", "We cannot send email to example.alt: names ending in .alt are outside the internet"),
+        ("asha@mailinator.com", "We cannot accept addresses at mailinator.com, which gives out short-lived inboxes"),
+        ("asha@inbox.Mailinator.com", "We cannot accept addresses at mailinator.com, which gives out short-lived"),
+    ],
+)
+def test_an_address_we_could_never_reach_is_refused_saying_why_and_nothing_is_stored(campaign, sign, email, says):
+    response = sign(campaign, email=email, message="Keep this")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<a href="#id_email">{says}' in page
+    assert f'<p class="error-message" id="id_email_error"><span class="visually-hidden">Error:</span> {says}' in page
+    assert "Keep this" in page
+    assert Signature.objects.count() == 0
+    assert OutgoingEmail.objects.count() == 0
