@@ -4,6 +4,7 @@ import re
 import time
 import unicodedata
 from functools import cache
+from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils.encoding import punycode
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
 
-from . import exports, names, postcodes
+from . import domains, exports, names, postcodes
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -66,7 +67,12 @@ def clean_address(value):
 
 
 class EmailAddressField(forms.EmailField):
-    """An email address, checked and put in the form we store (see clean_address), with kind messages."""
+    """An email address, checked and put in the form we store (see clean_address), with kind messages.
+
+    An address at a domain that can never receive our mail, or that hands out short-lived inboxes, is
+    refused saying why. A field that asks_about_typos leaves a mistyped large provider for its form to ask
+    about first (SignForm.clean_email): some typo domains, gmial.com among them, are on the disposable list.
+    """
 
     default_error_messages = {
         "required": "Enter your email address",
@@ -74,14 +80,33 @@ class EmailAddressField(forms.EmailField):
         "max_length": "Email address must be 254 characters or fewer",
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, asks_about_typos=False, **kwargs):
+        self.asks_about_typos = asks_about_typos
         kwargs.setdefault("label", "Email address")
         kwargs.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
         super().__init__(max_length=254, **kwargs)
 
     def clean(self, value):
         value = super().clean(value)
-        return clean_address(value) if value else value
+        if not value:
+            return value
+        address = clean_address(value)
+        if not (self.asks_about_typos and domains.suggestion(address)):
+            refuse_unreachable(address)
+        return address
+
+
+def refuse_unreachable(address):
+    """Refuse an address at a domain that can never receive our mail, saying why (see domains.refusal)."""
+    if refusal := domains.refusal(address.rpartition("@")[2]):
+        raise forms.ValidationError(refusal, code="domain")
+
+
+class EmailSuggestion(NamedTuple):
+    """A mistyped large provider, and the address the sign form asks whether the person meant."""
+
+    typed: str
+    suggested: str
 
 
 def form_clock(campaign_pk):
@@ -101,7 +126,8 @@ class SignForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
     )
     email = EmailAddressField(
-        help_text="We will email you a link to confirm your signature. We never show your email address."
+        asks_about_typos=True,
+        help_text="We will email you a link to confirm your signature. We never show your email address.",
     )
     location = forms.ChoiceField(
         label="Where do you live?",
@@ -148,12 +174,18 @@ class SignForm(forms.Form):
         label="Leave this field empty",
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    # Rendered by the template from fresh_clock(), never from the submitted value.
+    # Rendered by the template from fresh_clock(), which checks the submitted value before carrying it.
     started = forms.CharField(required=False, max_length=200)
 
-    def __init__(self, *args, campaign, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, campaign, **kwargs):
+        if data is not None and data.get("use_email"):
+            # "Yes, use …" under a suggested correction: the address on the button replaces the one typed.
+            data = data.copy()
+            data["email"] = data["use_email"]
+        super().__init__(data, *args, **kwargs)
         self.campaign = campaign
+        self.email_suggestion: EmailSuggestion | None = None
+        self.kept_email: str | None = None
 
     @property
     def recipient_note(self):
@@ -161,17 +193,33 @@ class SignForm(forms.Form):
         return names.RECIPIENT_NOTE.format(recipient=self.campaign.recipient_name)
 
     def fresh_clock(self):
-        """A signed start time for the form as it is rendered now.
+        """The signed start time to render with the form: the visitor's own while it runs, else one from now.
 
-        Each render starts the clock again, so a form refused as too fast or
-        too old can simply be sent again with every input kept.
+        A form sent back for a correction keeps the time the visitor first loaded it, so that answering
+        "Did you mean …?" at once is not "too fast". A form refused as too old, or without a valid clock,
+        gets a new one, so that it can simply be sent again with every input kept.
         """
+        clock = self.data.get("started", "") if self.is_bound else ""
+        elapsed = self._seconds_since(clock)
+        if elapsed is not None and elapsed <= settings.SIGN_FORM_MAX_AGE:
+            return clock
         return form_clock(self.campaign.pk)
 
     @property
     def is_bot(self):
         """True when the hidden field was filled in: answer as if it worked, store nothing."""
         return bool(self.cleaned_data.get("website"))
+
+    def clean_email(self):
+        """Ask about a mistyped large provider, unless the person has said to keep what they typed."""
+        address = self.cleaned_data["email"]
+        if suggested := domains.suggestion(address):
+            if self.data.get("keep_email") != address:
+                self.email_suggestion = EmailSuggestion(typed=address, suggested=suggested)
+                raise forms.ValidationError(f"Did you mean {suggested}?", code="suggestion")
+            self.kept_email = address  # carried in the form, so that fixing another mistake does not ask again
+            refuse_unreachable(address)  # which the field left to be asked about first
+        return address
 
     def clean_first_name(self):
         return clean_text(self.cleaned_data["first_name"], "First name", 50, one_line=True)
@@ -195,19 +243,23 @@ class SignForm(forms.Form):
         if data.get("location") == "abroad" and not data.get("country") and "country" not in self.errors:
             self.add_error("country", "Choose the country you live in")
         if not self.errors:
-            # A form with mistakes is sent again after they are fixed, with a fresh clock anyway.
+            # A form with mistakes is sent again after they are fixed; its clock is checked then.
             self._check_clock()
         return data
 
-    def _check_clock(self):
-        """Refuse forms sent faster than a person can type, or left open for days."""
+    def _seconds_since(self, clock):
+        """Seconds since a clock signed for this campaign's form started; None if it is not one."""
         try:
-            clock = self.cleaned_data.get("started", "")
             campaign_pk, started = signing.Signer(salt=FORM_CLOCK_SALT).unsign(clock).split(":")
             elapsed = time.time() - int(started)
         except (signing.BadSignature, ValueError):
-            elapsed = None
-        if elapsed is None or campaign_pk != str(self.campaign.pk) or elapsed > settings.SIGN_FORM_MAX_AGE:
+            return None
+        return elapsed if campaign_pk == str(self.campaign.pk) else None
+
+    def _check_clock(self):
+        """Refuse forms sent faster than a person can type, or left open for days."""
+        elapsed = self._seconds_since(self.cleaned_data.get("started", ""))
+        if elapsed is None or elapsed > settings.SIGN_FORM_MAX_AGE:
             raise forms.ValidationError(
                 "This form had expired. Please check your details and press “Sign the letter” again.",
                 code="expired",

@@ -129,6 +129,40 @@ def test_signing_works_without_javascript(browser, live_server, real_campaign, m
     context.close()
 
 
+def test_a_mistyped_email_provider_is_asked_about_on_a_phone_and_yes_signs_with_the_correction(
+    live_server, real_campaign, phone, accessibility_violations, mailoutbox
+):
+    page = phone
+    page.goto(live_server.url + SIGN_PAGE)
+
+    fill_in_the_form(page, email="asha.patel@gmial.com")
+
+    summary = page.get_by_role("alert")
+    assert summary.get_by_role("link", name="Did you mean asha.patel@gmail.com?").get_attribute("href") == "#id_email"
+    email = page.get_by_label("Email address", exact=True)
+    assert email.get_attribute("aria-describedby") == "id_email_helptext id_email_error"
+    assert page.locator("#id_email_error").text_content() == "Error: Did you mean asha.patel@gmail.com?"
+    yes = page.get_by_role("button", name="Yes, use asha.patel@gmail.com")
+    assert yes.is_visible()
+    assert page.get_by_role("button", name="No, keep asha.patel@gmial.com").is_visible()
+    assert accessibility_violations(page) == []
+    assert fits_the_screen(page)
+    assert Signature.objects.count() == 0
+
+    # Enter in a field sends the form as "Sign the letter" does, not as "Yes": the question is asked again.
+    with page.expect_navigation():
+        email.press("Enter")
+    assert yes.is_visible()
+    assert Signature.objects.count() == 0
+
+    yes.click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    (message,) = mailoutbox
+    assert message.to == ["asha.patel@gmail.com"]
+    assert (Signature.objects.get().postcode, Signature.objects.get().first_name) == ("SW1A 1AA", "Asha")
+
+
 @pytest.mark.parametrize("path", [SIGN_PAGE, "/c/online-safety-bill/resend/"])
 def test_form_pages_have_no_accessibility_violations_before_and_after_a_mistake(
     live_server, real_campaign, phone, accessibility_violations, path

@@ -146,6 +146,15 @@ def test_resend_page_looks_the_same_whether_or_not_the_address_signed(campaign, 
     assert message.subject == "Please confirm your signature: Keep children safe online"
 
 
+def test_resend_refuses_an_address_we_could_never_reach_saying_why(campaign, client, deliver_outbox):
+    response = client.post("/c/letter/resend/", {"email": "asha@mailinator.com"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<a href="#id_email">We cannot accept addresses at mailinator.com, which gives out short-lived' in page
+    assert deliver_outbox() == []
+
+
 def test_the_email_links_work_and_show_no_one_else_s_details(campaign, sign, deliver_outbox):
     sign(campaign, first_name="Asha")
 

@@ -32,6 +32,9 @@ FIELDS = [
     "started",
     "show_name",
     "contact_opt_in",
+    # The answers to "Did you mean …?"
+    "use_email",
+    "keep_email",
 ]
 CHECK_EMAIL = "/c/letter/check-your-email/"
 
@@ -69,6 +72,10 @@ plausible_text = st.sampled_from(
         "asha.patel@example.org",
         "ASHA.PATEL@EXAMPLE.ORG",
         "someone+tag@gmail.com",
+        "someone@gmial.com",
+        "someone@outlok.com",
+        "someone@mailinator.com",
+        "someone@[192.0.2.1]",
         "no-at-sign.example.org",
         "a@b",
         "uk",

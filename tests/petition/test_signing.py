@@ -1,13 +1,18 @@
 import re
+import time
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from campaign import PRIVACY_NOTICE_VERSION
-from petition.forms import EMAIL_INVALID
+from petition.forms import EMAIL_INVALID, FORM_CLOCK_SALT
 from petition.models import OutgoingEmail, Signature
+
+from .conftest import form_clock
 
 
 def test_signing_stores_a_pending_signature_and_queues_its_confirmation_email(campaign, sign):
@@ -166,8 +171,6 @@ def test_a_form_left_open_for_days_is_refused_politely(campaign, sign):
 
 
 def test_the_clock_of_one_campaign_does_not_sign_another(campaign, make_campaign, sign):
-    from .conftest import form_clock
-
     other = make_campaign(slug="other")
     response = sign(other, started=form_clock(campaign))
 
@@ -205,3 +208,191 @@ def test_sign_page_shows_the_form_with_labels(campaign, client):
         assert label in page
     assert 'name="started" value="' in page
     assert '<input type="checkbox" name="contact_opt_in" id="id_contact_opt_in">' in page
+
+
+@pytest.mark.parametrize(
+    ("email", "says"),
+    [
+        ("asha@[192.0.2.1]", "We cannot send to a network address in square brackets."),
+        ("asha@[2001:db8::1]", "We cannot send to a network address in square brackets."),
+        ("asha@localhost", "We cannot send email to localhost: localhost names point to the computer you are using"),
+        ("asha@example.invalid", "We cannot send email to example.invalid: names ending in .invalid are set aside"),
+        ("asha@mail.test", "We cannot send email to mail.test: names ending in .test are set aside for testing"),
+        ("asha@nas.local", "We cannot send email to nas.local: names ending in .local work only inside a home"),
+        ("asha@example.onion", "We cannot send email to example.onion: names ending in .onion are Tor services"),
+        ("asha@example.alt", "We cannot send email to example.alt: names ending in .alt are outside the internet"),
+        ("asha@mailinator.com", "We cannot accept addresses at mailinator.com, which gives out short-lived inboxes"),
+        ("asha@inbox.Mailinator.com", "We cannot accept addresses at mailinator.com, which gives out short-lived"),
+    ],
+)
+def test_an_address_we_could_never_reach_is_refused_saying_why_and_nothing_is_stored(campaign, sign, email, says):
+    response = sign(campaign, email=email, message="Keep this")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<a href="#id_email">{says}' in page
+    assert f'<p class="error-message" id="id_email_error"><span class="visually-hidden">Error:</span> {says}' in page
+    assert "Keep this" in page
+    assert Signature.objects.count() == 0
+    assert OutgoingEmail.objects.count() == 0
+
+
+class SignFormOnPage(HTMLParser):
+    """What a browser sends from the sign form on a page: its inputs as they stand, and the button pressed."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.data, self.buttons, self._in = {}, {}, None
+        self.feed(page[page.index('<form method="post" action="/c/letter/sign/"') :])
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and (attrs.get("type") not in {"radio", "checkbox"} or "checked" in attrs):
+            self.data[attrs["name"]] = attrs.get("value") or ("on" if attrs.get("type") == "checkbox" else "")
+        elif tag == "textarea" or tag == "select":
+            self._in = attrs["name"]
+            self.data[self._in] = ""
+        elif tag == "option" and "selected" in attrs and attrs.get("value"):
+            self.data[self._in] = attrs["value"]
+        elif tag == "button" and "name" in attrs:
+            self.buttons[attrs["name"]] = attrs["value"]
+
+    def handle_data(self, data):
+        if self._in == "message":
+            self.data["message"] += data
+
+    def handle_endtag(self, tag):
+        if tag in {"textarea", "select"}:
+            self._in = None
+
+    def pressing(self, button=None):
+        return self.data | ({button: self.buttons[button]} if button else {})
+
+
+def test_a_mistyped_provider_is_asked_about_beside_the_field_with_an_answer_on_each_button(campaign, sign):
+    response = sign(campaign, email="asha@gmial.com")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<a href="#id_email">Did you mean asha@gmail.com?</a>' in page
+    assert '<span class="visually-hidden">Error:</span> Did you mean asha@gmail.com?</p>' in page
+    assert 'aria-describedby="id_email_helptext id_email_error"' in page
+    assert (
+        '<button type="submit" name="use_email" value="asha@gmail.com" class="button">Yes, use asha@gmail.com</button>'
+        in page
+    )
+    assert (
+        '<button type="submit" name="keep_email" value="asha@gmial.com" class="button button-secondary">'
+        "No, keep asha@gmial.com</button>" in page
+    )
+    assert Signature.objects.count() == 0
+
+
+def test_yes_signs_at_once_with_the_corrected_address_and_every_other_input_as_typed(
+    campaign, sign, client, deliver_outbox
+):
+    prompt = sign(
+        campaign,
+        first_name="Asha",
+        last_name="Patel",
+        email="Asha.Patel@GMIAL.com",
+        location="abroad",
+        postcode="",
+        country="IE",
+        message="Please act <now>",
+        show_name="on",
+        contact_opt_in="on",
+    )
+    form = SignFormOnPage(prompt.content.decode())
+
+    response = client.post("/c/letter/sign/", form.pressing("use_email"), REMOTE_ADDR="203.0.113.7")
+
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert (signature.email, signature.email_domain) == ("Asha.Patel@gmail.com", "gmail.com")
+    assert (signature.first_name, signature.last_name, signature.country) == ("Asha", "Patel", "IE")
+    assert signature.message == "Please act <now>"
+    assert signature.show_name and signature.contact_opt_in
+    (message,) = deliver_outbox()
+    assert message.to == ["Asha.Patel@gmail.com"]
+
+
+def test_no_signs_at_once_with_the_address_as_typed(campaign, sign, client, deliver_outbox):
+    form = SignFormOnPage(sign(campaign, email="asha@outlok.com", message="Keep this").content.decode())
+
+    response = client.post("/c/letter/sign/", form.pressing("keep_email"), REMOTE_ADDR="203.0.113.7")
+
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert (signature.email, signature.message) == ("asha@outlok.com", "Keep this")
+    (message,) = deliver_outbox()
+    assert message.to == ["asha@outlok.com"]
+
+
+def test_yes_while_another_mistake_remains_puts_the_corrected_address_in_the_field(campaign, sign, client):
+    form = SignFormOnPage(sign(campaign, email="asha@gmial.com", first_name="").content.decode())
+
+    page = client.post("/c/letter/sign/", form.pressing("use_email")).content.decode()
+
+    assert '<a href="#id_first_name">Enter your first name</a>' in page
+    assert "Did you mean" not in page
+    assert SignFormOnPage(page).data["email"] == "asha@gmail.com"
+    assert Signature.objects.count() == 0
+
+
+def test_no_is_remembered_while_another_mistake_is_fixed(campaign, sign, client):
+    form = SignFormOnPage(sign(campaign, email="asha@outlok.com", postcode="").content.decode())
+    page = client.post("/c/letter/sign/", form.pressing("keep_email")).content.decode()
+    assert "Did you mean" not in page
+    assert "Enter your postcode" in page
+
+    again = SignFormOnPage(page).pressing() | {"postcode": "BN1 1AA"}
+    response = client.post("/c/letter/sign/", again, REMOTE_ADDR="203.0.113.7")
+
+    assert response.status_code == 302
+    assert Signature.objects.get().email == "asha@outlok.com"
+
+
+def test_an_address_changed_after_no_is_asked_about_afresh(campaign, sign):
+    page = sign(campaign, email="asha@hotmial.com", keep_email="asha@outlok.com").content.decode()
+
+    assert "Did you mean asha@hotmail.com?" in page
+    assert Signature.objects.count() == 0
+
+
+def test_keeping_a_mistyped_address_that_is_also_disposable_is_refused_saying_why(campaign, sign):
+    # Typo domains of the large providers are often registered to catch mail: gmial.com is on the list.
+    page = sign(campaign, email="asha@gmial.com", keep_email="asha@gmial.com").content.decode()
+
+    assert "We cannot accept addresses at gmial.com, which gives out short-lived inboxes" in page
+    assert Signature.objects.count() == 0
+
+
+def test_answering_the_prompt_at_once_is_not_too_fast_as_the_clock_runs_from_the_first_visit(
+    campaign, sign, client, settings
+):
+    settings.SIGN_FORM_MIN_SECONDS = 3
+    first_visit = form_clock(campaign, seconds_ago=10)
+    form = SignFormOnPage(sign(campaign, email="asha@gmial.com", started=first_visit).content.decode())
+    assert form.data["started"] == first_visit
+
+    response = client.post("/c/letter/sign/", form.pressing("use_email"), REMOTE_ADDR="203.0.113.7")
+
+    assert response.status_code == 302
+    assert Signature.objects.get().email == "asha@gmail.com"
+
+
+@pytest.mark.parametrize("clock", ["garbage", "expired", "other campaign"])
+def test_a_form_sent_back_without_a_running_clock_gets_a_fresh_one(campaign, make_campaign, sign, clock):
+    started = {
+        "garbage": "garbage",
+        "expired": form_clock(campaign, seconds_ago=3 * 86400),
+        "other campaign": form_clock(make_campaign(slug="other")),
+    }[clock]
+
+    page = sign(campaign, email="asha@gmial.com", started=started).content.decode()
+
+    rendered = SignFormOnPage(page).data["started"]
+    campaign_pk, started_at = signing.Signer(salt=FORM_CLOCK_SALT).unsign(rendered).split(":")
+    assert campaign_pk == str(campaign.pk)
+    assert time.time() - int(started_at) < 5
