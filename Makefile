@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test test-future test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-export bench-admin bench-delivery
+.PHONY: run test test-future test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-timing bench-export bench-admin bench-delivery
 
 venv: $(STAMP)
 
@@ -90,6 +90,11 @@ bench: venv
 bench-sign: venv
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py --only surge $(BENCH_ARGS)
+
+## bench-timing: whether signing or resending takes longer for an address that has signed than for a new one
+bench-timing: venv
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py --only timing $(BENCH_ARGS)
 
 ## bench-export: time and peak memory of exporting 1,000,000 signatures (PostgreSQL)
 bench-export: venv

@@ -14,6 +14,8 @@ Starts its own PostgreSQL cluster, Redis, an SMTP sink, gunicorn app servers
    (bench/export.py and bench/admin_list.py, on this cluster);
 5. scale out: a second app server sharing PostgreSQL and Redis, the surge
    split between the two; rate limits across both;
+6. timing: whether signing or resending takes longer for an address that
+   has signed than for a new one (bench/timing.py);
 and the fault drills: PostgreSQL restarted mid-surge, the SMTP server down,
 the task worker killed mid-send, one of two app servers killed.
 
@@ -42,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import timing  # noqa: E402
 from bench.stack import PYTHON, SLUG, Stack  # noqa: E402
 
 A, B = 8101, 8102
@@ -542,6 +545,35 @@ def post_sign(port, cookie, body, email, ip):
     return status
 
 
+def timing_leak(stack, report, options, session):
+    """Sign and resend for known and new addresses, one at a time, interleaved; compare their latencies."""
+    per_state = 110 if options.quick else 350
+    say(f"Timing: {per_state} known addresses per state and form, against as many new ones, one request at a time")
+    drain_outbox(stack)
+    known, failed = timing.prepare(stack, A, session, per_state)
+    held = {state: sum(len(states[state]) for states in known.values()) for state in timing.STATES}
+    report.add(
+        "6. Timing, known addresses",
+        ", ".join(f"{n} {state}" for state, n in held.items()) + f" (for both forms); {failed} failed to sign",
+        f"{2 * per_state} of each",
+        failed == 0 and all(n == 2 * per_state for n in held.values()),
+    )
+    drain_outbox(stack)
+    # As in the surge: sending email would compete for the cores the requests are timed on.
+    stack.worker.stop()
+    for form in ("sign", "resend"):
+        result = timing.compare(A, session, form, known[form], warmup=50)
+        say(f"  {form}: {result.summary()}")
+        report.add(
+            f"6. Timing, {form}",
+            result.summary(),
+            "|z| < 3, medians within 0.5 ms, 0 errors",
+            result.ok(max_z=3, max_difference=0.5),
+        )
+    stack.start_worker()
+    drain_outbox(stack)
+
+
 # Faults -----------------------------------------------------------------------------------------------------------
 
 
@@ -661,11 +693,11 @@ def main():
     parser.add_argument("--smtp-outage", type=int, default=60, help="seconds the SMTP server is down (default 60)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1, help="gunicorn workers")
     parser.add_argument("--quick", action="store_true", help="10 s runs, 1 of each, 100,000 rows, 20 s SMTP outage")
-    parser.add_argument("--only", nargs="+", help="run only these parts: surge storm tables scale faults")
+    parser.add_argument("--only", nargs="+", help="run only these parts: surge storm tables scale timing faults")
     options = parser.parse_args()
     if options.quick:
         options.seconds, options.runs, options.rows, options.smtp_outage = 10, 1, 100_000, 20
-    parts = set(options.only or ["surge", "storm", "tables", "scale", "faults"])
+    parts = set(options.only or ["surge", "storm", "tables", "scale", "timing", "faults"])
     for program in ("wrk", "redis-server"):
         if not shutil.which(program):
             raise SystemExit(f"{program} is needed: apt-get install {program.replace('-server', '')}")
@@ -688,6 +720,8 @@ def main():
             large_tables(stack, report, options)
         if "scale" in parts or "faults" in parts:
             scale_out(stack, report, options, session)
+        if "timing" in parts:
+            timing_leak(stack, report, options, session)
         if "faults" in parts:
             drill_postgres_restart(stack, report, session)
             drill_smtp_down(stack, report, session, options.smtp_outage)
