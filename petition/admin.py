@@ -15,6 +15,7 @@ from campaign import admin as campaign_admin
 from campaign.models import Campaign
 
 from . import counting, invalidations, overview, postcodes, signing, standing
+from .domains import email_domain
 from .mailboxes import mailbox
 from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
 
@@ -125,7 +126,7 @@ class RegionFilter(admin.SimpleListFilter):
 
 
 class EmailDomainFilter(admin.SimpleListFilter):
-    """Type a domain (e.g. spam.example) to see only signatures with addresses there."""
+    """Type a domain (e.g. spam.example) to see only signatures with addresses there or at its subdomains."""
 
     title = "email domain"
     parameter_name = "email_domain"
@@ -135,7 +136,7 @@ class EmailDomainFilter(admin.SimpleListFilter):
         return [("", "")]  # a text box, not a list: there are too many domains to list
 
     def queryset(self, request, queryset):
-        return queryset.filter(email_domain=self.value().strip().lower()) if self.value() else queryset
+        return queryset.filter(email_domain=email_domain(self.value())) if self.value() else queryset
 
 
 class CappedPaginator(Paginator):

@@ -7,8 +7,11 @@ And a mistyped large provider is a lost signature, so the form asks about it. Ev
 quick, as it runs on every signature: both lists ship with their packages and are loaded once per process.
 """
 
+import contextlib
+
 from disposable_email_domains import blocklist as DISPOSABLE
 from django.conf import settings
+from django.utils.encoding import punycode
 from publicsuffixlist import PublicSuffixList
 
 # Loaded at import (0.1 to 0.4 s), so that no visitor waits for it; every lookup after is a few set probes.
@@ -35,6 +38,14 @@ def registrable(domain: str) -> str:
     if domain.startswith("["):
         return domain
     return PUBLIC_SUFFIXES.privatesuffix(domain) or domain
+
+
+def email_domain(typed: str) -> str:
+    """The registrable domain a moderator means by what they typed (a domain, a subdomain, or an address)."""
+    domain = typed.strip().rpartition("@")[2].lower()
+    with contextlib.suppress(UnicodeError):  # not a domain anyone could sign with: it matches nothing
+        domain = punycode(domain)
+    return registrable(domain)
 
 
 def refusal(domain: str) -> str | None:

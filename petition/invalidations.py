@@ -14,6 +14,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from . import standing
+from .domains import email_domain
 from .models import Invalidation, Signature
 
 BATCH = 1000
@@ -26,7 +27,7 @@ def matching(invalidation):
     if invalidation.ip_hash:
         criteria &= Q(ip_hash=invalidation.ip_hash)
     if invalidation.email_domain:
-        criteria &= Q(email_domain=invalidation.email_domain.strip().lower())
+        criteria &= Q(email_domain=email_domain(invalidation.email_domain))
     if invalidation.postcode:
         postcode = invalidation.postcode.strip().upper()
         criteria &= Q(postcode=postcode) if " " in postcode else Q(postcode__regex=rf"^{postcode}[0-9]")

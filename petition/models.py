@@ -58,6 +58,8 @@ class Signature(models.Model):
     email = models.CharField(max_length=254)
     # The inbox the address delivers to, whatever its spelling (see petition.mailboxes): one signature each.
     mailbox = models.CharField(max_length=254)
+    # The registrable domain (example.co.uk for mail.example.co.uk): limits, the overview and bulk
+    # invalidation see one organisation's subdomains as the one domain they are.
     email_domain = models.CharField(max_length=253)
     postcode = models.CharField(max_length=8, blank=True, help_text="Normalised UK postcode; blank outside the UK.")
     country = models.CharField(max_length=2, default="GB", help_text="ISO 3166 code.")
@@ -234,7 +236,9 @@ class Invalidation(models.Model):
     reason = models.CharField(max_length=20, choices=Signature.InvalidationReason)
     note = models.CharField(max_length=250, blank=True, help_text="What you saw, for the audit log.")
     ip_hash = models.CharField(max_length=32, blank=True, help_text="Exactly, as shown in the overview.")
-    email_domain = models.CharField(max_length=253, blank=True, help_text="Exactly, e.g. spam.example")
+    email_domain = models.CharField(
+        max_length=253, blank=True, help_text="e.g. spam.example: its subdomains are included."
+    )
     postcode = models.CharField(max_length=8, blank=True, help_text="A full postcode (SW1A 1AA) or an area (SW).")
     name_contains = models.CharField(max_length=50, blank=True, help_text="In the first or last name, any case.")
     signed_after = models.DateTimeField(null=True, blank=True)

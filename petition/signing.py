@@ -24,7 +24,7 @@ from django.utils.crypto import salted_hmac
 
 from campaign import PRIVACY_NOTICE_VERSION
 
-from . import audit, emails, postcodes
+from . import audit, domains, emails, postcodes
 from .mailboxes import mailbox
 from .models import AuditEntry, OutgoingEmail, ResendRequest, Signature
 
@@ -77,7 +77,7 @@ def sign(campaign, data, *, ip_hash):
         last_name=data["last_name"],
         email=email,
         mailbox=mailbox(email),
-        email_domain=email.rpartition("@")[2].lower(),
+        email_domain=domains.registrable(email.rpartition("@")[2].lower()),
         postcode=data["postcode"] if in_uk else "",
         country="GB" if in_uk else data["country"],
         region=postcodes.area_for(data["postcode"]).region.key if in_uk else postcodes.OUTSIDE_UK,

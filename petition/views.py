@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import Campaign
 
-from . import audit, counting, delivery, exports, postcodes, ratelimits, signing, standing
+from . import audit, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
 from .models import AuditEntry, DeliveryPack, Signature
@@ -112,8 +112,9 @@ def sign(request, slug):
         if form.is_bot:
             return redirect("petition:check_email", slug)
         ip_hash = signing.hash_ip(ratelimits.client_ip(request))
-        address = mailbox(form.cleaned_data["email"])
-        if wait := ratelimits.signing_wait(ip_hash, address.rpartition("@")[2], address):
+        address = form.cleaned_data["email"]
+        domain = domains.registrable(address.rpartition("@")[2])
+        if wait := ratelimits.signing_wait(ip_hash, domain, mailbox(address)):
             return _rate_limited(request, campaign, wait)
         signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash)
         return redirect("petition:check_email", slug)

@@ -104,6 +104,39 @@ def test_a_burst_from_one_unusual_domain_is_refused_while_other_domains_sign(cam
     assert Signature.objects.filter(email_domain="spam.example").count() == 20
 
 
+def test_a_flood_over_many_subdomains_is_limited_shown_and_invalidated_as_one_domain(
+    campaign, client, moderator, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with flood_time():
+        burst = [
+            sign_as(client, campaign, str(ipaddress.ip_address("198.18.0.1") + i), email=f"bot@m{i}.spam.example")
+            for i in range(60)
+        ]
+        person = sign_as(client, campaign, "192.0.2.1", email="person@uni.example.ac.uk")
+
+    assert [response.status_code for response in burst] == [302] * 20 + [429] * 40
+    assert person.status_code == 302
+    overview = moderator.get("/admin/petition/signature/overview/", {"campaign": campaign.pk}).content.decode()
+    assert "spam.example</a></td><td>20</td>" in overview
+    assert "m1.spam.example" not in overview
+    listed = moderator.get("/admin/petition/signature/", {"email_domain": "m7.spam.example"}).content.decode()
+    assert listed.count('name="_selected_action"') == 20
+
+    # A moderator types the domain as they saw it in one address: the whole organisation goes at once.
+    moderator.post(
+        "/admin/petition/invalidation/add/",
+        {"campaign": campaign.pk, "reason": "fake", "email_domain": "M3.Spam.Example"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator.post(
+            "/admin/petition/invalidation/",
+            {"action": "start", "_selected_action": [Invalidation.objects.get().pk]},
+        )
+    assert Signature.objects.filter(status="invalidated").count() == 20
+    assert Signature.objects.exclude(status="invalidated").get().email == "person@uni.example.ac.uk"
+
+
 def test_behind_a_trusted_proxy_a_flooder_is_refused_and_their_neighbour_is_not(campaign, client, settings):
     settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
     with flood_time():
