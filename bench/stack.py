@@ -158,6 +158,8 @@ class Stack:
             "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
             "STATIC_ROOT": self.static_root,
             "SIGN_FORM_MIN_SECONDS": "0",
+            # Each part signs from forms loaded once at its start (bench/run.py's form_session), for up to an hour.
+            "SIGN_FORM_MAX_AGE": "7200",
             # The load generators give each signer its own address in X-Forwarded-For.
             "TRUSTED_PROXIES": "127.0.0.1",
             # Short, so that the killed-worker drill need not wait two minutes for its batch.

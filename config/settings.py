@@ -263,7 +263,9 @@ def env_networks(name):
 CONFIRMATION_LINK_MAX_AGE = env.int("CONFIRMATION_LINK_MAX_AGE", default=7 * 86400)
 EMAILS_PER_SIGNATURE_PER_HOUR = env.int("EMAILS_PER_SIGNATURE_PER_HOUR", default=3)
 SIGN_FORM_MIN_SECONDS = env.int("SIGN_FORM_MIN_SECONDS", default=3)
-SIGN_FORM_MAX_AGE = env.int("SIGN_FORM_MAX_AGE", default=24 * 3600)
+# Seconds a loaded sign form stays valid: long enough to read the letter, short enough that a harvested
+# form is soon useless. An expired form is shown again with every input kept and a fresh clock.
+SIGN_FORM_MAX_AGE = env.int("SIGN_FORM_MAX_AGE", default=30 * 60)
 SIGN_LIMITS_PER_IP = env_limits("SIGN_LIMITS_PER_IP", "10/60,100/3600")
 SIGN_LIMITS_PER_DOMAIN = env_limits("SIGN_LIMITS_PER_DOMAIN", "20/60,200/3600")
 SIGN_LIMITS_PER_MAILBOX = env_limits("SIGN_LIMITS_PER_MAILBOX", "3/3600")

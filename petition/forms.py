@@ -9,6 +9,7 @@ from typing import NamedTuple
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import punycode
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
@@ -109,9 +110,20 @@ class EmailSuggestion(NamedTuple):
     suggested: str
 
 
-def form_clock(campaign_pk):
-    """The sign form's clock for a campaign, started now (see SignForm.fresh_clock)."""
-    return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{campaign_pk}:{int(time.time())}")
+def form_clock(campaign_pk, visitor, started=None):
+    """The sign form's clock for a campaign, started now (or at `started`), for the visitor whose CSRF secret
+    is `visitor`.
+
+    Tied to the visitor, so that a script cannot load the page once and sign
+    with its clock from many sessions; see SignForm.fresh_clock.
+    """
+    started = int(time.time()) if started is None else started
+    return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{campaign_pk}:{_visitor_key(visitor)}:{started}")
+
+
+def _visitor_key(visitor):
+    # A keyed digest: the page must never carry the CSRF secret itself.
+    return salted_hmac(FORM_CLOCK_SALT, visitor, algorithm="sha256").hexdigest()[:16]
 
 
 class SignForm(forms.Form):
@@ -177,13 +189,16 @@ class SignForm(forms.Form):
     # Rendered by the template from fresh_clock(), which checks the submitted value before carrying it.
     started = forms.CharField(required=False, max_length=200)
 
-    def __init__(self, data=None, *args, campaign, **kwargs):
+    def __init__(self, data=None, *args, campaign, visitor="", **kwargs):
         if data is not None and data.get("use_email"):
             # "Yes, use …" under a suggested correction: the address on the button replaces the one typed.
             data = data.copy()
             data["email"] = data["use_email"]
         super().__init__(data, *args, **kwargs)
         self.campaign = campaign
+        self.visitor = visitor  # the visitor's CSRF secret, which the form's clock is tied to
+        # Read now, for the visitor who sent it: the view may render the form again for a new cookie.
+        self.started = self._read_clock() if self.is_bound else None
         self.email_suggestion: EmailSuggestion | None = None
         self.kept_email: str | None = None
 
@@ -199,11 +214,10 @@ class SignForm(forms.Form):
         "Did you mean …?" at once is not "too fast". A form refused as too old, or without a valid clock,
         gets a new one, so that it can simply be sent again with every input kept.
         """
-        clock = self.data.get("started", "") if self.is_bound else ""
-        elapsed = self._seconds_since(clock)
-        if elapsed is not None and elapsed <= settings.SIGN_FORM_MAX_AGE:
-            return clock
-        return form_clock(self.campaign.pk)
+        started = self.started
+        if started is not None and time.time() - started > settings.SIGN_FORM_MAX_AGE:
+            started = None
+        return form_clock(self.campaign.pk, self.visitor, started)
 
     @property
     def is_bot(self):
@@ -247,18 +261,19 @@ class SignForm(forms.Form):
             self._check_clock()
         return data
 
-    def _seconds_since(self, clock):
-        """Seconds since a clock signed for this campaign's form started; None if it is not one."""
+    def _read_clock(self):
+        """When this visitor loaded the form, from its clock; None if the clock is not one we gave them."""
         try:
-            campaign_pk, started = signing.Signer(salt=FORM_CLOCK_SALT).unsign(clock).split(":")
-            elapsed = time.time() - int(started)
+            clock = self.data.get("started", "")
+            campaign_pk, visitor, started = signing.Signer(salt=FORM_CLOCK_SALT).unsign(clock).split(":")
+            started = int(started)
         except (signing.BadSignature, ValueError):
             return None
-        return elapsed if campaign_pk == str(self.campaign.pk) else None
+        return started if (campaign_pk, visitor) == (str(self.campaign.pk), _visitor_key(self.visitor)) else None
 
     def _check_clock(self):
-        """Refuse forms sent faster than a person can type, or left open for days."""
-        elapsed = self._seconds_since(self.cleaned_data.get("started", ""))
+        """Refuse forms sent faster than a person can type, left open too long, or loaded by someone else."""
+        elapsed = None if self.started is None else time.time() - self.started
         if elapsed is None or elapsed > settings.SIGN_FORM_MAX_AGE:
             raise forms.ValidationError(
                 "This form had expired. Please check your details and press “Sign the letter” again.",

@@ -71,7 +71,7 @@ def _campaign_page(request, find_campaign):
     campaign_pk, page = cached
     page = page.replace(CSRF_PLACEHOLDER, get_token(request))
     if CLOCK_PLACEHOLDER in page:
-        page = page.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk))
+        page = page.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk, request.META["CSRF_COOKIE"]))
     return HttpResponse(page)
 
 
@@ -107,7 +107,11 @@ def sign(request, slug):
     if not campaign.is_accepting_signatures():
         status = 403 if request.method == "POST" else 200
         return render(request, "petition/not_open.html", {"campaign": campaign}, status=status)
-    form = SignForm(request.POST if request.method == "POST" else None, campaign=campaign)
+    form = SignForm(
+        request.POST if request.method == "POST" else None,
+        campaign=campaign,
+        visitor=request.META.get("CSRF_COOKIE", ""),
+    )
     if form.is_valid():
         if form.is_bot:
             return redirect("petition:check_email", slug)
@@ -118,6 +122,9 @@ def sign(request, slug):
             return _rate_limited(request, campaign, wait)
         signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash)
         return redirect("petition:check_email", slug)
+    # The form's clock is tied to the visitor's CSRF cookie, which a first visit gets now.
+    get_token(request)
+    form.visitor = request.META["CSRF_COOKIE"]
     return render(request, "petition/sign.html", {"campaign": campaign, "form": form})
 
 

@@ -19,6 +19,8 @@ import petition.models
 from petition.mailboxes import mailbox
 
 BATCH = 2000
+# petition.standing.ANONYMOUS as it stands when this migration is written: a migration keeps its own copy,
+# because the model (and so that rule) will change after it.
 ANONYMOUS = {
     "first_name": "",
     "last_name": "",

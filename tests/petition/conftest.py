@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.core import mail, signing
+from django.conf import settings
+from django.core import mail
 from django.db import connections
 
-from petition.forms import FORM_CLOCK_SALT
+from petition import forms
 from petition.models import Signature
 
 
@@ -27,8 +28,8 @@ def campaign(make_campaign):
     return make_campaign(slug="letter", title="Keep children safe online", signature_goal=100)
 
 
-def valid_form(campaign, clock_seconds_ago=10):
-    """What a person filling in the sign form correctly sends."""
+def valid_form(campaign, clock_seconds_ago=10, client=None):
+    """What a person filling in the sign form correctly sends (from `client`'s browser, if given)."""
     return {
         "first_name": "Asha",
         "last_name": "Patel",
@@ -38,12 +39,19 @@ def valid_form(campaign, clock_seconds_ago=10):
         "country": "",
         "message": "",
         "website": "",
-        "started": form_clock(campaign, clock_seconds_ago),
+        "started": form_clock(campaign, clock_seconds_ago, visitor=csrf_secret(client)),
     }
 
 
-def form_clock(campaign, seconds_ago=10):
-    return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{campaign.pk}:{int(time.time()) - seconds_ago}")
+def csrf_secret(client):
+    """The CSRF secret in a test client's cookie ("" without one): what the sign form's clock is tied to."""
+    cookie = client.cookies.get(settings.CSRF_COOKIE_NAME) if client is not None else None
+    return cookie.value if cookie else ""
+
+
+def form_clock(campaign, seconds_ago=10, visitor=""):
+    """A sign form's clock started `seconds_ago`, for a client with no CSRF cookie unless `visitor` is given."""
+    return forms.form_clock(campaign.pk, visitor, started=int(time.time()) - seconds_ago)
 
 
 @pytest.fixture
@@ -51,7 +59,7 @@ def sign(client):
     """Return a function that submits the sign form as a browser would; keyword arguments override fields."""
 
     def submit(campaign, *, client=client, clock_seconds_ago=10, ip="203.0.113.7", **fields):
-        data = valid_form(campaign, clock_seconds_ago) | fields
+        data = valid_form(campaign, clock_seconds_ago, client) | fields
         data = {key: value for key, value in data.items() if value is not None}
         return client.post(f"/c/{campaign.slug}/sign/", data, REMOTE_ADDR=ip)
 

@@ -11,20 +11,24 @@ from django.utils import timezone
 BEFORE = [("petition", "0004_attack_lookup_indexes")]
 
 
-@pytest.fixture
-def before_the_migration(transactional_db):
-    """The historical models as they stood before the migration; the database is migrated back to now afterwards."""
+def migrate(target):
+    """Migrate the test database to `target`; return the historical models as they stand there."""
     executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate(BEFORE)
-    yield executor.loader.project_state(BEFORE).apps
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
 
-    def migrate_to(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
 
-    migrate_to(latest)
+@pytest.fixture
+def migrated_back(transactional_db):
+    """Return a function migrating back to a point in history; the database is migrated to now afterwards."""
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    yield migrate
+    migrate(latest)
+
+
+@pytest.fixture
+def before_the_migration(migrated_back):
+    return migrated_back(BEFORE)
 
 
 def test_spellings_of_one_inbox_are_folded_into_the_earliest_confirmed_signature(before_the_migration):
@@ -65,9 +69,7 @@ def test_spellings_of_one_inbox_are_folded_into_the_earliest_confirmed_signature
     pending_too = signed("Ben+two@example.org", status="pending")
     alone = signed("cara@example.org")
 
-    executor = MigrationExecutor(connection)
-    executor.migrate([("petition", "0005_one_signature_per_mailbox")])
-    apps = executor.loader.project_state([("petition", "0005_one_signature_per_mailbox")]).apps
+    apps = migrate([("petition", "0005_one_signature_per_mailbox")])
     Signature = apps.get_model("petition", "Signature")
     SignatureCount = apps.get_model("petition", "SignatureCount")
     AuditEntry = apps.get_model("petition", "AuditEntry")
@@ -101,3 +103,23 @@ def test_spellings_of_one_inbox_are_folded_into_the_earliest_confirmed_signature
         3,
         "Duplicate of another signature",
     )
+
+
+def test_stored_domains_become_registrable_domains(migrated_back):
+    apps = migrated_back([("petition", "0006_resend_requests_and_constraints")])
+    Campaign = apps.get_model("campaign", "Campaign")
+    Signature = apps.get_model("petition", "Signature")
+    campaign = Campaign.objects.create(
+        slug="letter", title="A letter", summary="-", recipient_name="A. Minister", recipient_role="-", letter="-",
+        status="open", share_text="-",
+    )  # fmt: skip
+    for email in ("a@mail.spam.example", "b@M2.Spam.Example", "c@uni.example.ac.uk", "d@gmail.com"):
+        Signature.objects.create(
+            campaign=campaign, first_name="A", last_name="B", email=email, mailbox=email.lower(),
+            email_domain=email.rpartition("@")[2].lower(), region="south-east", consent_version="test",
+        )  # fmt: skip
+
+    apps = migrate([("petition", "0007_registrable_email_domains")])
+
+    domains = apps.get_model("petition", "Signature").objects.order_by("pk").values_list("email_domain", flat=True)
+    assert list(domains) == ["spam.example", "spam.example", "example.ac.uk", "gmail.com"]
