@@ -8,6 +8,7 @@ quick, as it runs on every signature: both lists ship with their packages and ar
 """
 
 import contextlib
+import functools
 
 from disposable_email_domains import blocklist as DISPOSABLE
 from django.conf import settings
@@ -80,8 +81,18 @@ def suggestion(address: str) -> str | None:
     real ending (yahoo.ca, hotmail.co.jp, protonmail.ch) is two slips from its own ending, so it is left alone.
     """
     local, _, domain = address.rpartition("@")
-    providers = settings.RATE_LIMIT_EXEMPT_DOMAINS
-    if not local or domain in providers:
+    provider = _meant(domain, frozenset(settings.RATE_LIMIT_EXEMPT_DOMAINS)) if local else None
+    return f"{local}@{provider}" if provider else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _meant(domain: str, providers: frozenset[str]) -> str | None:
+    """The large provider a domain is a slip for, if exactly one is near enough (see `suggestion`).
+
+    Cached: the same few thousand domains come again and again, and comparing one with every provider costs
+    tens of microseconds on the signing path.
+    """
+    if domain in providers:
         return None
     name, _, ending = domain.partition(".")
     nearest: list[tuple[int, str]] = []
@@ -100,7 +111,7 @@ def suggestion(address: str) -> str | None:
     if not nearest or (len(nearest) > 1 and nearest[0][0] == nearest[1][0]):
         # Two providers equally near (email.com: gmail.com or mail.com?): we cannot tell which was meant.
         return None
-    return f"{local}@{nearest[0][1]}"
+    return nearest[0][1]
 
 
 def _slips_allowed(provider_name: str) -> int:
