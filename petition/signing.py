@@ -58,9 +58,11 @@ def signature_for_token(token, *, purpose):
     signature = Signature.objects.select_related("campaign").filter(token=token).first()
     if signature is None or purpose != "confirm" or signature.status != Signature.Status.PENDING:
         return signature
-    sent = signature.emails.filter(status=OutgoingEmail.Status.SENT).aggregate(last=Max("sent_at"))["last"]
     max_age = timedelta(seconds=settings.CONFIRMATION_LINK_MAX_AGE)
-    return signature if sent is None or timezone.now() - sent <= max_age else None
+    if timezone.now() - signature.created_at <= max_age:
+        return signature  # every email it had went after it was made: no need to ask when
+    sent = signature.emails.filter(status=OutgoingEmail.Status.SENT).aggregate(last=Max("sent_at"))["last"]
+    return signature if sent is not None and timezone.now() - sent <= max_age else None
 
 
 def sign(campaign, data, *, ip_hash):

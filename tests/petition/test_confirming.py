@@ -63,6 +63,21 @@ def test_a_confirmation_link_expires(campaign, sign, deliver_outbox, client, set
     assert count(campaign) == 0
 
 
+def test_asking_for_the_email_again_gives_the_link_a_new_lease(campaign, sign, deliver_outbox, client, settings):
+    settings.CONFIRMATION_LINK_MAX_AGE = 3600
+    sign(campaign)
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        client.post("/c/letter/resend/", {"email": "asha.patel@example.org"}, REMOTE_ADDR="203.0.113.8")
+        (again,) = deliver_outbox()
+        assert urlsplit(sent_links(again)[0]).path == path  # the same link, in a new email
+        response = client.post(path)
+
+    assert response.status_code == 302
+    assert count(campaign) == 1
+
+
 def test_a_tampered_link_is_refused(campaign, sign, deliver_outbox, client):
     sign(campaign)
     path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
