@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from campaign.models import Campaign
 
+from .names import Audience, shown_name
+
 
 def new_token():
     """The secret in a signer's confirm and withdraw links: random, so that a link says nothing about the signature."""
@@ -116,7 +118,11 @@ class Signature(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.first_name} {self.last_name[:1]}." if self.last_name else f"Signature {self.pk}"
+        # Shown on staff screens only (the admin's lists, actions and previews).
+        name = shown_name(
+            Audience.STAFF, first_name=self.first_name, last_name=self.last_name, show_name=self.show_name
+        )
+        return name or f"Signature {self.pk} (erased)"
 
 
 class SignatureCount(models.Model):

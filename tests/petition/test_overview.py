@@ -29,7 +29,7 @@ def test_the_overview_links_lead_to_the_signatures_of_that_source(campaign, sign
 
     page = moderator.get("/admin/petition/signature/", {"ip_hash": hash_ip("192.0.2.66")}).content.decode()
 
-    assert "Bot P." in page and "Real P." not in page
+    assert "Bot Patel" in page and "Real Patel" not in page
 
 
 def test_staff_without_a_role_cannot_see_the_overview(campaign, db):
