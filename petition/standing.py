@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit, counting, public
-from .models import AuditEntry, DeliveryPack, OutgoingEmail, Signature
+from .models import AuditEntry, DeliveryPack, OutgoingEmail, ResendRequest, Signature
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -44,6 +44,7 @@ class Row(NamedTuple):
     region: str
     status: str
     confirmed_at: datetime | None
+    mailbox: str
 
 
 # What a signature keeps once its signer's personal data is erased: its campaign, region, country,
@@ -83,6 +84,7 @@ def withdraw(signature: Signature) -> bool:
         return False
     # Its emails go with it (on_delete=CASCADE).
     Signature.objects.filter(pk=signature.pk).delete()
+    _drop_resend_requests(rows)
     _no_longer_counted(rows)
     return True
 
@@ -145,6 +147,7 @@ def erase(signatures: QuerySet[Signature], *, user: User, note: str = "") -> int
     Signature.objects.filter(pk__in=pending).delete()
     Signature.objects.filter(pk__in=kept).update(**ANONYMOUS, erased_at=timezone.now())
     _cancel_emails(kept)
+    _drop_resend_requests(rows)
     _discard_delivery_packs([row for row in rows if row.confirmed_at is not None])
     public.forget({row.campaign_id for row in rows})
     _audit(user, AuditEntry.Action.ERASE, rows, reason=note)
@@ -165,7 +168,7 @@ def set_message_status(signatures: QuerySet[Signature], status: str, *, user: Us
 
 def _locked(signatures: QuerySet[Signature]) -> list[Row]:
     """The rows about to change, locked until the transaction ends, so that no two transitions cross."""
-    fields = ("pk", "campaign_id", "region", "status", "confirmed_at")
+    fields = ("pk", "campaign_id", "region", "status", "confirmed_at", "mailbox")
     return [Row(*values) for values in signatures.order_by("pk").select_for_update().values_list(*fields)]
 
 
@@ -187,6 +190,18 @@ def _cancel_emails(ids: list[int]) -> None:
     OutgoingEmail.objects.filter(signature__in=ids, status=OutgoingEmail.Status.PENDING).update(
         status=OutgoingEmail.Status.CANCELLED
     )
+
+
+def _drop_resend_requests(rows: list[Row]) -> None:
+    """Forget requests for the email again that name these signers' mailboxes.
+
+    The worker answers requests within seconds, so few ever wait: read them all rather than
+    send the database a list of every mailbox erased (retention erases a whole campaign).
+    """
+    mailboxes = {(row.campaign_id, row.mailbox) for row in rows}
+    waiting = ResendRequest.objects.filter(campaign_id__in={campaign_id for campaign_id, _ in mailboxes})
+    doomed = [pk for pk, *request in waiting.values_list("pk", "campaign_id", "mailbox") if tuple(request) in mailboxes]
+    ResendRequest.objects.filter(pk__in=doomed).delete()
 
 
 def _discard_delivery_packs(confirmed: list[Row]) -> None:

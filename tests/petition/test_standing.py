@@ -134,7 +134,8 @@ def test_every_transition_keeps_the_count_exact_and_forgets_what_it_removes(
     # The signer withdraws: everything they gave is gone at once, from every store.
     client.get(campaign.get_absolute_url())  # the public lists, cached with Benedikt in them
     build_pack(campaign, user)  # a delivery PDF naming him
-    assert "Benedikt Walker" in everything_stored()
+    client.post(f"/c/{campaign.slug}/resend/", {"email": "ben@example.org"}, REMOTE_ADDR="203.0.113.9")
+    assert "Benedikt Walker" in everything_stored() and ResendRequest.objects.exists()
     client.post(f"/c/{campaign.slug}/withdraw/{ben.token}/")
     assert_count_exact()
     assert_forgotten("Benedikt", "ben@example.org", ben.token)
