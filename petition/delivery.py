@@ -20,6 +20,7 @@ from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from . import audit, counting, public
 from .models import AuditEntry, DeliveryPack, Signature
@@ -85,6 +86,8 @@ def request_pdf(campaign, user):
 
 
 def _render(html, first_page):
+    # Imported here, in the worker only: WeasyPrint takes half a second to load and needs Pango, which
+    # a web server never needs.
     from weasyprint import CSS, HTML
 
     page_numbers = CSS(string=f"@page {{ counter-reset: page {first_page} }}")
@@ -100,8 +103,6 @@ def build_delivery_pack(pack_id):
 
 def build(pack_pk):
     """Lay out the pack part by part, keeping progress on the DeliveryPack, and store the joined PDF."""
-    from pypdf import PdfWriter
-
     pack = DeliveryPack.objects.select_related("campaign").defer("pdf").get(pk=pack_pk)
     try:
         base = context(pack.campaign)
