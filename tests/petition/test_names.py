@@ -1,0 +1,49 @@
+"""What the sign form says about a signer's name is what happens to it, everywhere it appears."""
+
+import csv
+import io
+
+import pytest
+from django.utils.html import escape
+
+from petition.names import RECIPIENT_NOTE, SHOW_NAME_LABEL
+
+
+@pytest.fixture
+def named_and_unnamed(campaign, confirmed, settings):
+    settings.PAGE_CACHE_SECONDS = settings.COUNT_CACHE_SECONDS = 0
+    confirmed(campaign, first_name="Asha", last_name="Patel", email="asha@example.org", show_name="on")
+    confirmed(campaign, first_name="Ben", last_name="Okafor", email="ben@example.org", postcode="EH1 1YZ")
+
+
+def test_the_form_says_what_happens_to_a_name(campaign, client):
+    page = client.get("/c/letter/").content.decode()
+
+    assert escape(SHOW_NAME_LABEL) in page
+    assert escape(RECIPIENT_NOTE.format(recipient="A. Minister MP")) in page
+    assert "Your full name and area go to A. Minister MP with the letter." in page
+
+
+def test_the_campaign_page_lists_only_those_who_ticked_the_box_by_first_name_initial_and_area(
+    named_and_unnamed, client
+):
+    page = client.get("/c/letter/").content.decode()
+
+    assert "<li>Asha P., Brighton</li>" in page
+    assert "Asha Patel" not in page and "Okafor" not in page and "Ben O." not in page
+
+
+def test_the_recipient_gets_every_full_name_and_area_in_the_pack_and_the_export(named_and_unnamed, manager):
+    pack = manager.get("/staff/c/letter/delivery/print/").content.decode()
+    export = manager.get("/staff/c/letter/export/", {"columns": ["name", "region"]})
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode().removeprefix("\ufeff"))))
+
+    assert "<li>Asha Patel, Brighton</li>" in pack and "<li>Ben Okafor, Edinburgh</li>" in pack
+    assert rows == [["Name", "Region"], ["Asha Patel", "South East"], ["Ben Okafor", "Scotland"]]
+
+
+def test_moderators_see_full_names(named_and_unnamed, moderator):
+    page = moderator.get("/admin/petition/signature/").content.decode()
+
+    assert "Asha Patel" in page and "Ben Okafor" in page
+
