@@ -46,4 +46,3 @@ def test_moderators_see_full_names(named_and_unnamed, moderator):
     page = moderator.get("/admin/petition/signature/").content.decode()
 
     assert "Asha Patel" in page and "Ben Okafor" in page
-
