@@ -136,7 +136,10 @@ class EmailDomainFilter(admin.SimpleListFilter):
         return [("", "")]  # a text box, not a list: there are too many domains to list
 
     def queryset(self, request, queryset):
-        return queryset.filter(email_domain=email_domain(self.value())) if self.value() else queryset
+        if not self.value():
+            return queryset
+        domain = email_domain(self.value())
+        return queryset.filter(email_domain=domain) if domain else queryset.none()
 
 
 class CappedPaginator(Paginator):

@@ -7,7 +7,6 @@ And a mistyped large provider is a lost signature, so the form asks about it. Ev
 quick, as it runs on every signature: both lists ship with their packages and are loaded once per process.
 """
 
-import contextlib
 import functools
 
 from disposable_email_domains import blocklist as DISPOSABLE
@@ -41,12 +40,17 @@ def registrable(domain: str) -> str:
     return PUBLIC_SUFFIXES.privatesuffix(domain) or domain
 
 
-def email_domain(typed: str) -> str:
-    """The registrable domain a moderator means by what they typed (a domain, a subdomain, or an address)."""
+def email_domain(typed: str) -> str | None:
+    """The registrable domain a moderator means by what they typed (a domain, a subdomain, or an address).
+
+    None if what they typed could not be a domain anyone signed with.
+    """
     domain = typed.strip().rpartition("@")[2].lower()
-    with contextlib.suppress(UnicodeError):  # not a domain anyone could sign with: it matches nothing
+    try:
         domain = punycode(domain)
-    return registrable(domain)
+    except UnicodeError:
+        return None
+    return registrable(domain) if domain and domain.isprintable() else None
 
 
 def refusal(domain: str) -> str | None:

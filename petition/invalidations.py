@@ -27,7 +27,8 @@ def matching(invalidation):
     if invalidation.ip_hash:
         criteria &= Q(ip_hash=invalidation.ip_hash)
     if invalidation.email_domain:
-        criteria &= Q(email_domain=email_domain(invalidation.email_domain))
+        # A domain nobody could have signed with matches nothing (None is never a stored domain).
+        criteria &= Q(email_domain=email_domain(invalidation.email_domain) or None)
     if invalidation.postcode:
         postcode = invalidation.postcode.strip().upper()
         criteria &= Q(postcode=postcode) if " " in postcode else Q(postcode__regex=rf"^{postcode}[0-9]")

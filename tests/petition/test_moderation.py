@@ -1,5 +1,7 @@
 """Moderators at work in the admin: every action keeps the count exact and lands in the audit log."""
 
+import pytest
+
 from petition import counting
 from petition.models import AuditEntry, OutgoingEmail, Signature
 
@@ -207,6 +209,16 @@ def test_the_list_filters_by_email_domain(campaign, confirmed, moderator):
 
     assert "Bot Patel" in page and "Real Patel" not in page
     assert 'name="email_domain" value="SPAM.example"' in page
+
+
+@pytest.mark.parametrize("typed", ["\x00", "spam\x00.example", "☃" * 300, "@", " "])
+def test_a_domain_nobody_could_sign_with_finds_nothing_and_breaks_nothing(campaign, confirmed, moderator, typed):
+    confirmed(campaign, email="bot@spam.example", first_name="Bot")
+
+    response = moderator.get(CHANGELIST, {"email_domain": typed})
+
+    assert response.status_code == 200
+    assert "Bot Patel" not in response.content.decode()
 
 
 def test_the_list_filters_by_region_from_the_region_table_not_from_the_rows(
