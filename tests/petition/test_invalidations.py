@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from petition import counting, invalidations, signing, standing
@@ -148,4 +148,25 @@ def test_the_admin_refuses_an_invalidation_with_no_criteria(attack, moderator):
     response = client.post("/admin/petition/invalidation/add/", {"campaign": attack.pk, "reason": "fake"})
 
     assert "Give at least one criterion" in response.content.decode()
+    assert not Invalidation.objects.exists()
+
+
+def test_a_window_that_runs_backwards_is_refused_with_its_reason(attack, moderator):
+    now = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make(attack, signed_after=now, signed_before=now - timedelta(hours=1))
+
+    response = moderator.post(
+        "/admin/petition/invalidation/add/",
+        {
+            "campaign": attack.pk,
+            "reason": "fake",
+            "signed_after_0": "2026-06-02",
+            "signed_after_1": "12:00",
+            "signed_before_0": "2026-06-01",
+            "signed_before_1": "12:00",
+        },
+    )
+
+    assert "“Signed before” must be later than “signed after”." in response.content.decode()
     assert not Invalidation.objects.exists()

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.management import call_command
-from django.db import OperationalError, connections
+from django.db import IntegrityError, OperationalError, connections
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
@@ -223,3 +223,10 @@ def test_the_worker_waits_for_the_database_and_starts_again(monkeypatch):
 
     assert len(runs) == 3
     assert naps == [1, 2]
+
+
+def test_the_database_refuses_an_email_marked_sent_without_its_time(campaign, sign):
+    sign(campaign)
+
+    with pytest.raises(IntegrityError):
+        OutgoingEmail.objects.update(status="sent")
