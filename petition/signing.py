@@ -8,8 +8,9 @@ database constraint sees to that, even for simultaneous submissions).
 
 Nobody may learn whether an address has signed, not even from how long the
 answer takes: signing and asking for the email again do the same work in the
-request whatever the address's history (one statement, which writes one row
-either way), and the task worker decides which email, if any, each earns.
+request whatever the address's history (signing is one statement either way;
+asking again writes one request row either way), and the task worker decides
+which email, if any, each earns.
 """
 
 import ipaddress
@@ -166,8 +167,7 @@ def resend_confirmations(signatures, *, user):
     with transaction.atomic():
         for signature in signatures.filter(status=Signature.Status.PENDING, erased_at__isnull=True):
             if emails.recently_sent(signature) < settings.EMAILS_PER_SIGNATURE_PER_HOUR:
-                OutgoingEmail.objects.create(signature=signature, kind=OutgoingEmail.Kind.CONFIRM)
+                emails.queue(signature, OutgoingEmail.Kind.CONFIRM)
                 count += 1
         audit.record(user, AuditEntry.Action.RESEND, count)
-        transaction.on_commit(emails.nudge_worker, robust=True)
     return count
