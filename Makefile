@@ -32,15 +32,23 @@ $(STAMP): pyproject.toml
 # Local runs default to DEBUG (a development secret key, runserver serving
 # static files, no HTTPS redirect); set DEBUG=false to run production-like.
 run lint: export DEBUG ?= true
+# Every link the site makes (emails, share links, the API) points where `make run` serves, unless SITE_URL
+# is set in the environment or in .env.
+ifeq ($(shell grep -qs '^SITE_URL=' .env && echo set),)
+run: export SITE_URL ?= http://$(HOST):$(PORT)
+endif
 
 ## run: set up and serve the campaign on http://$(HOST):$(PORT), with the task worker
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_campaign
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the site and the worker)"
-	@trap 'kill 0' EXIT INT TERM; \
+	@# Both run in the background so that the shell is in `wait`, where a signal reaches it at once; Ctrl-C,
+	@# a SIGTERM to make (which passes it on), or either program stopping, stops the other too.
+	@trap 'trap - TERM; kill 0' EXIT INT TERM; \
 		$(PY) manage.py worker --interval 1 & \
-		$(PY) manage.py runserver $(HOST):$(PORT)
+		$(PY) manage.py runserver $(HOST):$(PORT) & \
+		wait -n
 
 ## browser: Debian's Chromium for the browser tests (Playwright never downloads one)
 browser:

@@ -193,10 +193,10 @@ def campaign_json(request, slug):
     The body is built at most once every COUNT_CACHE_SECONDS per process and address: under a
     read storm each request costs a cache lookup, not a JSON encoding.
     """
-    key = f"campaign-json:{request.get_host()}:{slug}"
+    key = f"campaign-json:{slug}"
     body = caches["local"].get(key)
     if body is None:
-        body = _campaign_json_body(request, _campaign_for_signing(slug))
+        body = _campaign_json_body(_campaign_for_signing(slug))
         caches["local"].set(key, body, settings.COUNT_CACHE_SECONDS)
     response = HttpResponse(body, content_type="application/json")
     patch_cache_control(response, public=True, max_age=5, stale_while_revalidate=30)
@@ -204,14 +204,15 @@ def campaign_json(request, slug):
     return response
 
 
-def _campaign_json_body(request, campaign):
+def _campaign_json_body(campaign):
     totals = counting.totals(campaign)
     regions = postcodes.regions()
     data = {
         "slug": campaign.slug,
         "title": campaign.title,
         "status": campaign.status,
-        "url": request.build_absolute_uri(campaign.get_absolute_url()),
+        # The site's one public address, as in emails and share links, whatever host the request named.
+        "url": settings.SITE_URL + campaign.get_absolute_url(),
         "count": totals.count,
         "goal": campaign.signature_goal,
         "next_milestone": counting.milestone(totals.count, campaign.signature_goal),
