@@ -63,6 +63,8 @@ def main():
         conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
     subprocess.run([sys.executable, "manage.py", "load_campaign"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    # The admin's pages are served with hashed static names, as in production: a fresh clone has none yet.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
     with psycopg.connect(f"{options.postgres}/{name}", autocommit=True) as conn:
         conn.execute(FILL, {"rows": options.rows})
         # A scripted attack, some unconfirmed signers and messages waiting: what moderators look for.
