@@ -7,9 +7,7 @@ SITE_URL, DATABASE_URL, EMAIL_URL and REDIS_URL.
 """
 
 import ipaddress
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import environ
@@ -35,13 +33,10 @@ def env_bool(name, default):
 
 
 DEBUG = env_bool("DEBUG", default=False)
-# pytest marks its runs: tests get production settings with a throwaway key
-# and plain HTTP (the test client and live server speak nothing else).
-TESTING = "PYTEST_VERSION" in os.environ
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off. On your own machine, run commands with DEBUG=true "
             "(for example: DEBUG=true .venv/bin/python manage.py createsuperuser), or put DEBUG=true in .env."
@@ -133,9 +128,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # carry on during a write, IMMEDIATE transactions queue writers instead
     # of failing with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # A file, not memory, so that tests can sign from many threads at once;
-    # one per test run, so that runs side by side do not share it.
-    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/petition-test-{os.getpid()}.sqlite3"}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -215,7 +207,7 @@ if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # Security: strict unless DEBUG is on; each can be set on its own.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)

@@ -128,3 +128,14 @@ def test_env_example_documents_every_variable_the_settings_read():
 
     assert len(read) > 10
     assert read <= documented, f"undocumented: {sorted(read - documented)}"
+
+
+def test_the_production_settings_behave_the_same_under_pytest():
+    """Tests get their differences from config.testing; the production module never asks who is running it."""
+    environment = dict(PRODUCTION, PYTEST_VERSION="9.0.0", PYTEST_CURRENT_TEST="tests/x.py::y (call)")
+    assert settings_under(**environment)["SECURE_SSL_REDIRECT"] is True
+
+    del environment["SECRET_KEY"]
+    result = run_django(["-c", PRINT_SETTINGS], **environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
