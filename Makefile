@@ -14,20 +14,39 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test test-future test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-timing bench-export bench-admin bench-delivery
+.PHONY: lock upgrade test-fast demo run test test-future test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-timing bench-export bench-admin bench-delivery
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# uv installs exactly what uv.lock pins (hashes included); this Makefile brings its own uv, of a pinned
+# version, in .tools/ (a system uv is not needed, nor used).
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+
+$(UV):
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "No Python 3.12 or newer found. Install Python 3.13 (for example 'pyenv install 3.13'" >&2; \
 		echo "or your system's python3.13 package), or run: make PYTHON=/path/to/python3.13 ..." >&2; \
 		exit 1; fi
-	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet '.[dev]'
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	@echo "Installing the locked dependencies into $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(UV) sync --locked --extra pdf --python $(PYTHON)
 	@touch $(STAMP)
+
+## lock: after editing pyproject.toml's dependencies, pin them again in uv.lock (changing nothing else)
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON)
+
+## upgrade: move every dependency to the newest release its range in pyproject.toml allows, then install
+upgrade: | $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+	$(UV) sync --locked --extra pdf --python $(PYTHON)
+	@touch $(STAMP)
+	@echo "uv.lock is refreshed: run make test, then commit it."
 
 # Local runs default to DEBUG (a development secret key, runserver serving
 # static files, no HTTPS redirect); set DEBUG=false to run production-like.
@@ -113,7 +132,7 @@ bench-admin: venv
 	$(PY) bench/admin_list.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache .mypy_cache
 
 ## bench-delivery: time, pages and peak memory of building a delivery-pack PDF of 20,000 named signatories (PostgreSQL)
 bench-delivery: venv

@@ -9,8 +9,13 @@ worker (`build`), because WeasyPrint lays out a couple of thousand names a
 second at best and its memory grows with the document: the names are laid out
 in parts of NAMES_PER_PART, each its own small PDF, and the parts are joined
 with pypdf, so memory stays flat however many signatories there are.
+
+WeasyPrint and pypdf are the `pdf` extra: a deployment may leave them (and
+WeasyPrint's native Pango) out, and the site runs; the delivery page then
+says what to install, and the print page still prints.
 """
 
+import importlib.util
 import io
 import itertools
 import logging
@@ -20,7 +25,6 @@ from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
-from pypdf import PdfWriter
 
 from . import audit, counting, public
 from .models import AuditEntry, DeliveryPack, Signature
@@ -29,6 +33,19 @@ from .names import Audience, shown_name
 logger = logging.getLogger(__name__)
 
 NAMES_PER_PART = 2000
+
+PDF_PACKAGES = ("weasyprint", "pypdf")
+PDF_INSTALL = (
+    "Building PDFs needs the pdf extra (WeasyPrint and pypdf): `uv sync --locked --extra pdf`, "
+    "and WeasyPrint's Pango (Debian: `apt-get install libpango-1.0-0 libpangoft2-1.0-0`)."
+)
+
+
+def pdf_missing():
+    """What to install before PDFs can be built here, or None when they can (the print page always works)."""
+    if all(importlib.util.find_spec(name) for name in PDF_PACKAGES):
+        return None
+    return PDF_INSTALL
 
 
 def _named(campaign):
@@ -87,7 +104,7 @@ def request_pdf(campaign, user):
 
 def _render(html, first_page):
     # Imported here, in the worker only: WeasyPrint takes half a second to load and needs Pango, which
-    # a web server never needs.
+    # a web server never needs (and a deployment without the pdf extra does not have).
     from weasyprint import CSS, HTML
 
     page_numbers = CSS(string=f"@page {{ counter-reset: page {first_page} }}")
@@ -105,6 +122,8 @@ def build(pack_pk):
     """Lay out the pack part by part, keeping progress on the DeliveryPack, and store the joined PDF."""
     pack = DeliveryPack.objects.select_related("campaign").defer("pdf").get(pk=pack_pk)
     try:
+        from pypdf import PdfWriter
+
         base = context(pack.campaign)
         writer = PdfWriter()
         pages = 0
@@ -130,6 +149,8 @@ def build(pack_pk):
     except Exception as error:
         # No signer's data in the log: only what went wrong, not the page it went wrong on.
         logger.error("Delivery pack %s failed: %s", pack.pk, type(error).__name__)
+        if isinstance(error, ImportError | OSError):
+            logger.error(PDF_INSTALL)
         DeliveryPack.objects.filter(pk=pack.pk).update(status=DeliveryPack.Status.FAILED, finished_at=timezone.now())
         return DeliveryPack.Status.FAILED
     DeliveryPack.objects.filter(pk=pack.pk).update(

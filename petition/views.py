@@ -283,13 +283,15 @@ def delivery_pack(request, slug):
 def deliver(request, slug):
     """Delivering the letter: the print page, and PDFs built in the background (POST asks for a new one)."""
     campaign = get_object_or_404(Campaign, slug=slug)
-    if request.method == "POST":
+    pdf_missing = delivery.pdf_missing()
+    if request.method == "POST" and not pdf_missing:
         delivery.request_pdf(campaign, request.user)
         return redirect("petition:deliver", slug=campaign.slug)
     packs = list(campaign.delivery_packs.defer("pdf").select_related("requested_by")[:10])
     context = {
         "campaign": campaign,
         "packs": packs,
+        "pdf_missing": pdf_missing,
         "building": any(pack.status == DeliveryPack.Status.BUILDING and not pack.stalled for pack in packs),
     }
     return render(request, "petition/staff/delivery.html", context)

@@ -2,6 +2,7 @@
 
 import io
 import logging
+import sys
 from datetime import timedelta
 
 import pytest
@@ -125,6 +126,25 @@ def test_a_failed_build_says_so_and_logs_no_personal_data(
     assert DeliveryPack.objects.get().status == DeliveryPack.Status.FAILED
     assert "Failed: please build it again" in manager.get(DELIVERY).content.decode()
     assert "Delivery pack" in caplog.text and "Patel" not in caplog.text
+
+
+def test_without_the_pdf_extra_the_page_says_what_to_install_and_the_print_page_still_works(
+    campaign, confirmed, manager, immediate_tasks, monkeypatch
+):
+    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", show_name="on")
+    # As on a server installed without the pdf extra: neither package can be imported.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    monkeypatch.setitem(sys.modules, "pypdf", None)
+
+    page = manager.get(DELIVERY).content.decode()
+    response = immediate_tasks(manager)
+
+    assert "This server cannot build PDFs yet." in page
+    assert "uv sync --locked --extra pdf" in page
+    assert "Build a new PDF" not in page
+    assert response.status_code == 200
+    assert not DeliveryPack.objects.exists()
+    assert "<li>Asha Patel, Brighton</li>" in manager.get(PRINT).content.decode()
 
 
 def test_only_the_newest_packs_are_kept(campaign, confirmed, manager, immediate_tasks):
