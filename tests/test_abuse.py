@@ -67,6 +67,7 @@ def page_text(response):
 # 1. Floods of signatures, with the limits as shipped (not lowered for the test).
 
 
+@pytest.mark.slow
 def test_hundreds_of_signatures_a_minute_from_one_address_are_refused_while_another_address_signs(
     campaign, client, settings
 ):
@@ -86,6 +87,7 @@ def test_hundreds_of_signatures_a_minute_from_one_address_are_refused_while_anot
     assert Signature.objects.filter(email__startswith="n").count() == 15
 
 
+@pytest.mark.slow
 def test_a_burst_from_one_unusual_domain_is_refused_while_other_domains_sign(campaign, client, settings):
     assert settings.SIGN_LIMITS_PER_DOMAIN[0] == (20, 60)  # as shipped: twenty a minute from one domain
     burst, others = [], []
@@ -104,6 +106,7 @@ def test_a_burst_from_one_unusual_domain_is_refused_while_other_domains_sign(cam
     assert Signature.objects.filter(email_domain="spam.example").count() == 20
 
 
+@pytest.mark.slow
 def test_a_flood_over_many_subdomains_is_limited_shown_and_invalidated_as_one_domain(
     campaign, client, moderator, settings, django_capture_on_commit_callbacks
 ):
@@ -478,6 +481,7 @@ def test_the_delivery_print_page_shows_markup_as_text(hostile, payload, manager)
     shown_as_text(page, payload)
 
 
+@pytest.mark.slow
 def test_the_delivery_pdf_prints_markup_as_text(
     hostile, payload, manager, settings, django_capture_on_commit_callbacks
 ):
@@ -630,6 +634,7 @@ def shown_to(client, method, path):
     return f"{response.status_code} at {response.request['PATH_INFO']}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("route", STAFF_ONLY)
 def test_no_staff_address_answers_anyone_who_is_not_staff(one_of_everything, route):
     parts, _ = ROUTES[route]
@@ -647,6 +652,7 @@ def test_no_staff_address_answers_anyone_who_is_not_staff(one_of_everything, rou
     assert snapshot() == before
 
 
+@pytest.mark.slow
 def test_the_walk_finds_every_staff_address_and_points_each_at_something_real(one_of_everything, admin_client):
     wanted = {
         "staff/c/<slug:slug>/export/",

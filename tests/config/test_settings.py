@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each case starts Django in a fresh process
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 PRODUCTION = {

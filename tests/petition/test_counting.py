@@ -7,6 +7,7 @@ from petition.models import Signature, SignatureCount
 from .conftest import simultaneously
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_hundred_simultaneous_signers_are_all_stored_and_counted_once_confirmed(campaign, sign, settings):
     settings.COUNT_CACHE_SECONDS = 0

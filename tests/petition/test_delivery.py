@@ -62,6 +62,7 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
     assert "example.org" not in page
 
 
+@pytest.mark.slow
 def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, manager, immediate_tasks, settings):
     settings.COUNT_CACHE_SECONDS = 0
     settings.PAGE_CACHE_SECONDS = 0
@@ -80,6 +81,7 @@ def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, 
     assert "Download" in manager.get(DELIVERY).content.decode()
 
 
+@pytest.mark.slow
 def test_a_large_pack_is_laid_out_in_parts_that_join_into_one_numbered_document(
     campaign, confirmed, manager, immediate_tasks, monkeypatch
 ):
@@ -147,6 +149,7 @@ def test_without_the_pdf_extra_the_page_says_what_to_install_and_the_print_page_
     assert "<li>Asha Patel, Brighton</li>" in manager.get(PRINT).content.decode()
 
 
+@pytest.mark.slow
 def test_only_the_newest_packs_are_kept(campaign, confirmed, manager, immediate_tasks):
     confirmed(campaign, show_name="on")
     for _ in range(DeliveryPack.KEEP + 2):
@@ -155,6 +158,7 @@ def test_only_the_newest_packs_are_kept(campaign, confirmed, manager, immediate_
     assert DeliveryPack.objects.count() == DeliveryPack.KEEP
 
 
+@pytest.mark.slow
 def test_every_pack_and_download_is_audited(campaign, confirmed, manager, immediate_tasks):
     confirmed(campaign, show_name="on")
     manager.get(PRINT)
@@ -186,6 +190,7 @@ def test_a_pack_still_being_built_cannot_be_downloaded(campaign, manager):
     assert manager.get(f"{DELIVERY}{pack.pk}.pdf").status_code == 404
 
 
+@pytest.mark.slow
 def test_erasing_a_named_signer_removes_packs_that_may_hold_their_name(campaign, confirmed, manager, immediate_tasks):
     signature = confirmed(campaign, show_name="on")
     build_pdf(manager, immediate_tasks)
@@ -195,6 +200,7 @@ def test_erasing_a_named_signer_removes_packs_that_may_hold_their_name(campaign,
     assert not DeliveryPack.objects.exists()
 
 
+@pytest.mark.slow
 def test_retention_removes_the_packs(campaign, confirmed, manager, immediate_tasks):
     confirmed(campaign, show_name="on")
     build_pdf(manager, immediate_tasks)

@@ -108,6 +108,7 @@ def test_different_inboxes_are_different_signatures(campaign, sign, one, other):
     assert Signature.objects.count() == 2
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_every_spelling_of_one_mailbox_signed_at_once_makes_one_signature_counted_once(
     campaign, sign, settings, deliver_outbox, client

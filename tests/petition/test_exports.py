@@ -124,6 +124,7 @@ def test_the_public_cannot_reach_the_export(campaign, client):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_rows_stream_in_flat_memory(campaign, manager):
     bulk_signatures(campaign, 100_000)
     response = manager.get(EXPORT, {"columns": ["name", "postcode_district", "region", "signed"], "download": "1"})

@@ -20,6 +20,8 @@ from petition.models import OutgoingEmail, ResendRequest, Signature, SignatureCo
 
 from .conftest import valid_form
 
+pytestmark = pytest.mark.slow  # Hypothesis tries hundreds of inputs per test
+
 FIELDS = [
     "first_name",
     "last_name",

@@ -8,6 +8,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 from django.utils import timezone
 
+pytestmark = pytest.mark.slow  # each test migrates a database backwards and forwards
+
 BEFORE = [("petition", "0004_attack_lookup_indexes")]
 
 

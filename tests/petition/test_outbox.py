@@ -100,6 +100,7 @@ def test_an_email_for_a_withdrawn_signature_is_never_sent(campaign, sign, mailou
     assert mailoutbox == []
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_each_email_once(campaign, sign, mailoutbox, settings):
     settings.SIGN_LIMITS_PER_IP = settings.SIGN_LIMITS_PER_DOMAIN = [(1000, 60)]
@@ -188,6 +189,7 @@ def test_an_address_that_cannot_be_sent_to_does_not_hold_up_the_others(campaign,
     assert (bad.status, bad.last_error) == (OutgoingEmail.Status.CANCELLED, "ValueError")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_restarted_worker_sends_what_a_killed_one_left(campaign, sign, mailoutbox, settings, time_machine):
     for n in range(emails.BATCH + 10):

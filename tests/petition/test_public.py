@@ -102,6 +102,7 @@ def test_a_message_is_not_public_before_moderation(campaign, confirmed, client):
     assert "Do it now, minister" not in client.get("/c/letter/").content.decode()
 
 
+@pytest.mark.slow
 def test_the_campaign_page_costs_the_same_however_many_have_signed(
     campaign, confirmed, client, django_assert_max_num_queries
 ):

@@ -8,6 +8,8 @@ from django.core.management import call_command
 from petition import counting
 from petition.models import OutgoingEmail, Signature
 
+pytestmark = pytest.mark.slow  # a real SMTP server and the worker, end to end
+
 
 def run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)

@@ -93,6 +93,7 @@ def signer(campaign, sign, deliver_outbox, client, settings):
     return make
 
 
+@pytest.mark.slow
 def test_every_transition_keeps_the_count_exact_and_forgets_what_it_removes(
     campaign, signer, sign, client, moderator, build_pack, deliver_outbox, settings
 ):
@@ -165,6 +166,7 @@ def test_every_transition_keeps_the_count_exact_and_forgets_what_it_removes(
     assert_forgotten("Dorothea", "dora@example.org", "CF10 1AA", dora.token)
 
 
+@pytest.mark.slow
 def test_a_withdrawal_leaves_a_pack_built_before_the_signer_confirmed(campaign, signer, moderator, build_pack):
     early = build_pack(campaign, moderator.user)
     late = signer("Benedikt", "ben@example.org")
