@@ -64,7 +64,7 @@ def pdf_missing() -> str | None:
 Named = tuple[str, str]
 
 
-class Context(TypedDict):
+class PackContext(TypedDict):
     campaign: Campaign
     asks: QuerySet[Ask]
     totals: Totals
@@ -91,7 +91,7 @@ def _named(campaign: Campaign) -> Iterator[Named]:
     )
 
 
-def context(campaign: Campaign) -> Context:
+def context(campaign: Campaign) -> PackContext:
     totals = counting.totals(campaign)
     return {
         "campaign": campaign,
