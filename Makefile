@@ -108,9 +108,10 @@ test-sqlite:
 test-postgres:
 	DATABASE_URL=$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/petition} $(MAKE) test
 
-## lint: ruff and the migrations check
+## lint: ruff, mypy (with django-stubs; it reads the settings, hence DEBUG above) and the migrations check
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## bench: the surge and fault drills on a production-like stack on loopback, printing one table (about 50 minutes;

@@ -7,6 +7,7 @@ a campaign that already exists is left as it is unless `reset` is asked for.
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -21,12 +22,12 @@ class Loaded:
     action: str  # "created", "reset" or "unchanged"
 
 
-def content_files():
+def content_files() -> list[Path]:
     return sorted(CONTENT_DIR.glob("*.toml"))
 
 
 @transaction.atomic
-def load_campaign(path, *, reset=False):
+def load_campaign(path: str | Path, *, reset: bool = False) -> Loaded:
     """Create the campaign described in `path` if it is missing; with `reset`, replace it."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     fields = _stripped(data["campaign"])
@@ -36,7 +37,7 @@ def load_campaign(path, *, reset=False):
     if not created and not reset:
         return Loaded(campaign, "unchanged")
 
-    sources = {}
+    sources: dict[str, Source] = {}
     for entry in data.get("sources", []):
         entry = dict(entry)
         key = entry.pop("key")
@@ -66,6 +67,7 @@ def load_campaign(path, *, reset=False):
     return Loaded(campaign, "created" if created else "reset")
 
 
-def _stripped(entry, **overrides):
+# TOML tables: strings, numbers, dates and lists, as the file has them.
+def _stripped(entry: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     values = {key: value.strip() if isinstance(value, str) else value for key, value in entry.items()}
     return values | overrides

@@ -1,22 +1,25 @@
 """The open letter: who it is to, what it asks, and the facts behind it."""
 
+from datetime import datetime
+from typing import Self
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 
-def paragraphs(text):
+def paragraphs(text: str) -> list[str]:
     """Split text written in the admin into paragraphs at blank lines."""
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
 
-class CampaignQuerySet(models.QuerySet):
-    def public(self):
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def public(self) -> Self:
         """Campaigns anyone may read: everything but drafts."""
         return self.exclude(status=Campaign.Status.DRAFT)
 
-    def front_page(self):
+    def front_page(self) -> "Campaign | None":
         """The campaign shown at `/`: the newest open one, else the newest public one."""
         return (
             self.public()
@@ -85,13 +88,13 @@ class Campaign(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("petition:campaign", kwargs={"slug": self.slug})
 
-    def is_accepting_signatures(self, now=None):
+    def is_accepting_signatures(self, now: datetime | None = None) -> bool:
         """True while the letter is open and inside its opening window."""
         now = now or timezone.now()
         return (
@@ -101,7 +104,7 @@ class Campaign(models.Model):
         )
 
     @property
-    def letter_paragraphs(self):
+    def letter_paragraphs(self) -> list[str]:
         return paragraphs(self.letter)
 
 
@@ -119,7 +122,7 @@ class Ask(models.Model):
             models.UniqueConstraint(fields=["campaign", "position"], name="ask_unique_position"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -135,7 +138,7 @@ class Source(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -170,11 +173,11 @@ class Fact(models.Model):
             models.UniqueConstraint(fields=["campaign", "position"], name="fact_unique_position"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.figure} {self.counts} ({self.area}, {self.period})"
 
     @property
-    def figure(self):
+    def figure(self) -> str:
         """The number as a person reads it: “more than 3,380”, “37%”."""
         number = f"{self.number:,}" + ("%" if self.unit == self.Unit.PERCENT else "")
         return f"{self.qualifier} {number}" if self.qualifier else number
@@ -198,9 +201,9 @@ class Story(models.Model):
             models.UniqueConstraint(fields=["campaign", "position"], name="story_unique_position"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def paragraphs(self):
+    def paragraphs(self) -> list[str]:
         return paragraphs(self.body)

@@ -237,10 +237,11 @@ SECURE_CSP = {
 
 
 # Signing: links, abuse defences and the count.
-def env_limits(name, default):
+def env_limits(name: str, default: str) -> list[tuple[int, int]]:
     """Rate limits written as "count/seconds" pairs, e.g. "10/60,60/3600"."""
     try:
-        return [tuple(int(n) for n in part.split("/")) for part in env.list(name, default=default.split(","))]
+        pairs = [part.split("/") for part in env.list(name, default=default.split(","))]
+        return [(int(count), int(seconds)) for count, seconds in pairs]
     except ValueError:
         raise ImproperlyConfigured(f"{name} must look like 10/60,60/3600 (count/seconds).") from None
 

@@ -3,7 +3,7 @@
 import sys
 
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error
@@ -15,7 +15,7 @@ RETRY_AFTER = 30
 
 
 @requires_csrf_token
-def error_500(request):
+def error_500(request: HttpRequest) -> HttpResponse:
     """Django's 500 page, except when the database (or Redis) is unreachable: then a 503 saying try again shortly.
 
     While PostgreSQL restarts or fails over, every request that needs it fails

@@ -1,11 +1,17 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -19,6 +25,13 @@ from .domains import email_domain
 from .mailboxes import mailbox
 from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
+    from django.contrib.auth.models import User
+    from django.db.models import Model
+
+    from .views import StaffRequest
+
 # The campaign app knows nothing of signatures: its admin gets the count and the delivery links here.
 admin.site.unregister(Campaign)
 
@@ -28,17 +41,15 @@ class CampaignAdmin(campaign_admin.CampaignAdmin):
     list_display = [*campaign_admin.CampaignAdmin.list_display[:-1], "verified_signatures", "signature_goal"]
     readonly_fields = ["verified_signatures", "export", *campaign_admin.CampaignAdmin.readonly_fields]
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = [(name, {**options, "fields": list(options["fields"])}) for name, options in self.fieldsets]
-        for name, options in fieldsets:
-            if name == "Signing":
-                options["fields"].append("verified_signatures")
-            if name == "Delivery":
-                options["fields"].append("export")
-        return fieldsets
+    def get_fieldsets(self, request: HttpRequest, obj: Campaign | None = None) -> _FieldsetSpec:
+        added = {"Signing": ["verified_signatures"], "Delivery": ["export"]}
+        return [
+            (name, {**options, "fields": [*options["fields"], *added.get(str(name), [])]})
+            for name, options in self.fieldsets
+        ]
 
     @admin.display(description="Signature list")
-    def export(self, campaign):
+    def export(self, campaign: Campaign) -> str:
         if not campaign.pk:
             return "–"
         return format_html(
@@ -48,20 +59,20 @@ class CampaignAdmin(campaign_admin.CampaignAdmin):
         )
 
     @admin.display(description="Verified signatures")
-    def verified_signatures(self, campaign):
+    def verified_signatures(self, campaign: Campaign) -> str:
         return intcomma(counting.totals(campaign).count) if campaign.pk else "–"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows changed only by the site's own code: editing or deleting them here would put the count wrong."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -76,7 +87,15 @@ class NoteForm(forms.Form):
     note = forms.CharField(max_length=250, help_text="Why, for the audit log. No personal data, please.")
 
 
-def _confirm(modeladmin, request, queryset, *, form_class, title, verb):
+def _confirm(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Signature],
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    verb: str,
+) -> forms.Form | TemplateResponse:
     """The page that asks for a reason before a removing action; returns the valid form once posted."""
     form = form_class(request.POST if "apply" in request.POST else None)
     if form.is_valid():
@@ -101,10 +120,10 @@ class HasMessageFilter(admin.SimpleListFilter):
     title = "message to the minister"
     parameter_name = "has_message"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("yes", "With a message"), ("no", "Without")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Signature]) -> QuerySet[Signature]:
         if self.value() == "yes":
             return queryset.exclude(message="")
         if self.value() == "no":
@@ -118,10 +137,10 @@ class RegionFilter(admin.SimpleListFilter):
     title = "region"
     parameter_name = "region"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [(key, region.name) for key, region in postcodes.regions().items()]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Signature]) -> QuerySet[Signature]:
         return queryset.filter(region=self.value()) if self.value() else queryset
 
 
@@ -132,13 +151,13 @@ class EmailDomainFilter(admin.SimpleListFilter):
     parameter_name = "email_domain"
     template = "admin/petition/signature/input_filter.html"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("", "")]  # a text box, not a list: there are too many domains to list
 
-    def queryset(self, request, queryset):
-        if not self.value():
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Signature]) -> QuerySet[Signature]:
+        if not (typed := self.value()):
             return queryset
-        domain = email_domain(self.value())
+        domain = email_domain(typed)
         return queryset.filter(email_domain=domain) if domain else queryset.none()
 
 
@@ -146,9 +165,10 @@ class CappedPaginator(Paginator):
     """Counts at most CAP rows: a list of a million signatures must not count them all on every page."""
 
     CAP = 10_000
+    object_list: QuerySet[Signature]
 
     @cached_property
-    def count(self):
+    def count(self) -> int:
         return self.object_list[: self.CAP].count()
 
 
@@ -179,16 +199,18 @@ class SignatureAdmin(admin.ModelAdmin):
     exclude = ["ip_hash", "mailbox", "token"]
     actions = ["invalidate", "restore", "approve_messages", "hide_messages", "resend_confirmation", "erase"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Signature | None = None) -> bool:
         return False
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Signature | None = None) -> list[str]:
         return [field.name for field in self.model._meta.fields if field.name not in self.exclude]
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Signature], search_term: str
+    ) -> tuple[QuerySet[Signature], bool]:
         # Exact matches only, each served by an index: a million rows must not be scanned.
         term = search_term.strip()
         if not term:
@@ -197,31 +219,34 @@ class SignatureAdmin(admin.ModelAdmin):
             return queryset.filter(mailbox=mailbox(term)), False
         return queryset.filter(last_name__iexact=term), False
 
-    def lookup_allowed(self, lookup, value, request=None):
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The overview links to every signature from one IP hash.
         return lookup == "ip_hash" or super().lookup_allowed(lookup, value, request)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.overview_view)
         return [path("overview/", view, name="petition_signature_overview"), *super().get_urls()]
 
-    def overview_view(self, request):
+    def overview_view(self, request: HttpRequest) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         campaigns = Campaign.objects.public()
-        campaign = campaigns.filter(pk=request.GET.get("campaign")).first() or campaigns.front_page()
+        chosen = request.GET.get("campaign", "")
+        # Only a number can name a campaign: filtering the key by anything else raises.
+        campaign = (campaigns.filter(pk=chosen).first() if chosen.isdecimal() else None) or campaigns.front_page()
         context = {
             **self.admin_site.each_context(request),
             "title": "Moderation overview",
             "opts": self.model._meta,
             "campaign": campaign,
             "campaigns": campaigns,
-            **(overview.overview(campaign) if campaign else {}),
         }
+        if campaign:
+            context |= overview.overview(campaign)
         return TemplateResponse(request, "admin/petition/signature/overview.html", context)
 
     @admin.action(description="Invalidate the selected signatures…", permissions=["change"])
-    def invalidate(self, request, queryset):
+    def invalidate(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
         form = _confirm(
             self, request, queryset, form_class=ReasonForm, title="Invalidate signatures", verb="Invalidate"
         )
@@ -234,7 +259,7 @@ class SignatureAdmin(admin.ModelAdmin):
         return None
 
     @admin.action(description="Restore the selected invalidated signatures…", permissions=["change"])
-    def restore(self, request, queryset):
+    def restore(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
         form = _confirm(self, request, queryset, form_class=NoteForm, title="Restore signatures", verb="Restore")
         if isinstance(form, TemplateResponse):
             return form
@@ -243,12 +268,12 @@ class SignatureAdmin(admin.ModelAdmin):
         return None
 
     @admin.action(description="Approve the selected messages for public display", permissions=["change"])
-    def approve_messages(self, request, queryset):
+    def approve_messages(self, request: StaffRequest, queryset: QuerySet[Signature]) -> None:
         count = standing.set_message_status(queryset, Signature.MessageStatus.APPROVED, user=request.user)
         self.message_user(request, f"{count} message(s) approved.", messages.SUCCESS)
 
     @admin.action(description="Hide the selected messages…", permissions=["change"])
-    def hide_messages(self, request, queryset):
+    def hide_messages(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
         form = _confirm(self, request, queryset, form_class=NoteForm, title="Hide messages", verb="Hide")
         if isinstance(form, TemplateResponse):
             return form
@@ -261,12 +286,12 @@ class SignatureAdmin(admin.ModelAdmin):
     @admin.action(
         description="Resend the confirmation email to the selected pending signatures", permissions=["change"]
     )
-    def resend_confirmation(self, request, queryset):
+    def resend_confirmation(self, request: StaffRequest, queryset: QuerySet[Signature]) -> None:
         count = signing.resend_confirmations(queryset, user=request.user)
         self.message_user(request, f"{count} confirmation email(s) queued.", messages.SUCCESS)
 
     @admin.action(description="Erase the selected signers' personal data…", permissions=["change"])
-    def erase(self, request, queryset):
+    def erase(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
         form = _confirm(self, request, queryset, form_class=NoteForm, title="Erase personal data", verb="Erase")
         if isinstance(form, TemplateResponse):
             return form
@@ -302,21 +327,25 @@ class InvalidationAdmin(admin.ModelAdmin):
     fields = ["campaign", "reason", "note", *Invalidation.CRITERIA, "preview", "status", "matched", "invalidated"]
     readonly_fields = ["preview", "status", "matched", "invalidated"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Invalidation | None = None) -> list[str]:
         if obj and obj.status != Invalidation.Status.PENDING:
-            return self.fields  # once started, what it did must stay as it was
+            # Once started, what it did must stay as it was. (Its fields are names, not groups of them.)
+            return cast("list[str]", self.fields)
         return self.readonly_fields
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Invalidation | None = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Invalidation, form: forms.ModelForm[Invalidation], change: bool
+    ) -> None:
         if not change:
-            obj.created_by = request.user
+            # The admin site lets in only active staff: the user is a User, never AnonymousUser.
+            obj.created_by = cast("User", request.user)
         super().save_model(request, obj, form, change)
 
     @admin.display(description="Preview")
-    def preview(self, invalidation):
+    def preview(self, invalidation: Invalidation) -> str:
         if not invalidation.pk:
             return "Save to see how many signatures match before anything changes."
         if invalidation.status != Invalidation.Status.PENDING:
@@ -337,7 +366,7 @@ class InvalidationAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Start the selected invalidations", permissions=["change"])
-    def start(self, request, queryset):
+    def start(self, request: HttpRequest, queryset: QuerySet[Invalidation]) -> None:
         started = 0
         for invalidation in queryset.filter(status=Invalidation.Status.PENDING):
             invalidations.start(invalidation)
@@ -345,12 +374,12 @@ class InvalidationAdmin(admin.ModelAdmin):
         self.message_user(request, f"{started} invalidation(s) started; progress shows in the list.", messages.SUCCESS)
 
     @admin.action(description="Cancel the selected running invalidations", permissions=["change"])
-    def cancel(self, request, queryset):
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Invalidation]) -> None:
         for invalidation in queryset:
             invalidations.cancel(invalidation)
         self.message_user(request, "Cancelled after the current batch; what was done can be reverted.")
 
     @admin.action(description="Revert the selected invalidations", permissions=["change"])
-    def revert(self, request, queryset):
+    def revert(self, request: StaffRequest, queryset: QuerySet[Invalidation]) -> None:
         restored = sum(invalidations.revert(invalidation, user=request.user) for invalidation in queryset)
         self.message_user(request, f"{restored} signature(s) restored.", messages.SUCCESS)

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from campaign.models import Campaign
 
 from .models import AuditEntry
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
-
-    from campaign.models import Campaign
+    from django.contrib.auth.models import User
 
 # Signature numbers kept in one entry: enough to trace what was done, never personal data.
 TRACED = 100
 
 
 def record(
-    user: AbstractBaseUser | None,
+    user: User | None,
     action: str,
     count: int,
     *,
     reason: str = "",
     campaign: Campaign | int | None = None,
-    **details: Any,
+    **details: object,
 ) -> AuditEntry:
     """Write an audit entry: who (None for the site itself), when, what, how many, why."""
     return AuditEntry.objects.create(
@@ -31,6 +31,6 @@ def record(
         action=action,
         count=count,
         reason=reason,
-        campaign_id=campaign.pk if hasattr(campaign, "pk") else campaign,
+        campaign_id=campaign.pk if isinstance(campaign, Campaign) else campaign,
         details=details,
     )

@@ -24,13 +24,15 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from campaign.models import Campaign
+
 from . import postcodes
 from .models import Signature, SignatureCount
 
 SHARDS = 16
 
 
-def add(campaign_id, region, delta):
+def add(campaign_id: int, region: str, delta: int) -> None:
     """Add `delta` to the campaign's count in `region`; call inside the transaction that justifies it."""
     table = SignatureCount._meta.db_table
     with connection.cursor() as cursor:
@@ -44,27 +46,27 @@ def add(campaign_id, region, delta):
 @dataclass(frozen=True)
 class Totals:
     count: int
-    by_region: dict  # region key -> count, every region listed
+    by_region: dict[str, int]  # region key -> count, every region listed
     updated_at: datetime
 
 
-def totals(campaign):
+def totals(campaign: Campaign) -> Totals:
     """The campaign's confirmed count and its regional breakdown, at most a few seconds old."""
     key = f"petition:totals:{campaign.pk}"
-    cached = caches["local"].get(key)
+    cached: Totals | None = caches["local"].get(key)
     if cached is None:
         cached = _sum_shards(campaign.pk)
         caches["local"].set(key, cached, settings.COUNT_CACHE_SECONDS)
     return cached
 
 
-def _sum_shards(campaign_id):
+def _sum_shards(campaign_id: int) -> Totals:
     rows = SignatureCount.objects.filter(campaign_id=campaign_id).values_list("region").annotate(total=Sum("count"))
     by_region = dict.fromkeys(postcodes.regions(), 0) | dict(rows)
     return Totals(count=sum(by_region.values()), by_region=by_region, updated_at=timezone.now())
 
 
-def recount(campaign):
+def recount(campaign: Campaign) -> tuple[int, int]:
     """Rebuild the campaign's shards from the signatures themselves. Returns (before, after).
 
     For repair after manual database work; in normal running the shards never drift.
@@ -85,7 +87,7 @@ def recount(campaign):
     return before, after
 
 
-def milestone(count, goal):
+def milestone(count: int, goal: int) -> int:
     """The target the progress bar shows: the goal, then the next round figure beyond it."""
     target = goal
     while count >= target:
@@ -93,9 +95,9 @@ def milestone(count, goal):
     return target
 
 
-def _next_round(number):
+def _next_round(number: int) -> int:
     """1,000 → 2,000 → 5,000 → 10,000 → 20,000 → 50,000 → 100,000 …"""
-    magnitude = 10 ** (len(str(number)) - 1)
+    magnitude: int = 10 ** (len(str(number)) - 1)
     for step in (1, 2, 5, 10):
         if step * magnitude > number:
             return step * magnitude

@@ -15,10 +15,15 @@ WeasyPrint's native Pango) out, and the site runs; the delivery page then
 says what to install, and the print page still prints.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import io
 import itertools
 import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.staticfiles import finders
 from django.db import transaction
@@ -26,9 +31,16 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from campaign.models import Ask, Campaign
+
 from . import audit, counting, public
+from .counting import Totals
 from .models import AuditEntry, DeliveryPack, Signature
 from .names import Audience, shown_name
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +53,28 @@ PDF_INSTALL = (
 )
 
 
-def pdf_missing():
+def pdf_missing() -> str | None:
     """What to install before PDFs can be built here, or None when they can (the print page always works)."""
     if all(importlib.util.find_spec(name) for name in PDF_PACKAGES):
         return None
     return PDF_INSTALL
 
 
-def _named(campaign):
+# A signatory as the pack names them: their name, and their area (or country).
+Named = tuple[str, str]
+
+
+class PackContext(TypedDict):
+    campaign: Campaign
+    asks: QuerySet[Ask]
+    totals: Totals
+    regions: list[public.RegionRow]
+    named: Iterator[Named]
+    front: bool
+    generated_at: datetime
+
+
+def _named(campaign: Campaign) -> Iterator[Named]:
     """Every confirmed signer, by name and area, as the recipient receives them (see petition.names)."""
     signers = (
         Signature.objects.for_campaign(campaign)
@@ -65,7 +91,7 @@ def _named(campaign):
     )
 
 
-def context(campaign):
+def context(campaign: Campaign) -> PackContext:
     totals = counting.totals(campaign)
     return {
         "campaign": campaign,
@@ -78,7 +104,7 @@ def context(campaign):
     }
 
 
-def request_pdf(campaign, user):
+def request_pdf(campaign: Campaign, user: User) -> DeliveryPack:
     """Record and audit a request for the PDF, and have the worker build it once this transaction commits."""
     totals = counting.totals(campaign)
     pack = DeliveryPack.objects.create(
@@ -102,7 +128,7 @@ def request_pdf(campaign, user):
     return pack
 
 
-def _render(html, first_page):
+def _render(html: str, first_page: int) -> tuple[bytes, int]:
     # Imported here, in the worker only: WeasyPrint takes half a second to load and needs Pango, which
     # a web server never needs (and a deployment without the pdf extra does not have).
     from weasyprint import CSS, HTML
@@ -113,12 +139,12 @@ def _render(html, first_page):
 
 
 @task
-def build_delivery_pack(pack_id):
+def build_delivery_pack(pack_id: int) -> str:
     """Build a delivery pack's PDF in the task worker."""
     return build(pack_id)
 
 
-def build(pack_pk):
+def build(pack_pk: int) -> str:
     """Lay out the pack part by part, keeping progress on the DeliveryPack, and store the joined PDF."""
     pack = DeliveryPack.objects.select_related("campaign").defer("pdf").get(pk=pack_pk)
     try:
@@ -141,7 +167,7 @@ def build(pack_pk):
             pages += part_pages
             start += len(part)
             DeliveryPack.objects.filter(pk=pack.pk).update(named_done=start - 1, pages=pages)
-            part = next(parts, None)
+            part = next(parts, ())
             if not part:
                 break
         out = io.BytesIO()

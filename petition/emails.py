@@ -37,7 +37,7 @@ from .models import OutgoingEmail, ResendRequest, Signature
 
 logger = logging.getLogger(__name__)
 
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {
     OutgoingEmail.Kind.CONFIRM: "Please confirm your signature: {title}",
     OutgoingEmail.Kind.ALREADY_SIGNED: "You have already signed: {title}",
 }
@@ -52,7 +52,7 @@ CLOCK_MARGIN = 0.2
 _run_due = 0.0
 
 
-def queue(signature, kind):
+def queue(signature: Signature, kind: str) -> OutgoingEmail:
     """Write an email to the outbox; the worker is nudged once the caller's transaction commits."""
     email = OutgoingEmail.objects.create(signature=signature, kind=kind)
     # robust: the signature is stored whatever happens here; the sweep sends what a failed nudge leaves.
@@ -60,7 +60,7 @@ def queue(signature, kind):
     return email
 
 
-def nudge_worker():
+def nudge_worker() -> None:
     """Make sure a sending run is due within OUTBOX_NUDGE_SECONDS of now (one task per window, whatever the load).
 
     The shared flag holds the time its run is due; each process remembers it,
@@ -81,9 +81,12 @@ def nudge_worker():
         return
     else:
         # SET NX GET: one round trip either claims the window or says when its run is due.
-        previous = ratelimits.redis_client().set(NUDGE_KEY, due, nx=True, get=True, px=int(window * 1000))
+        # (redis-py types every reply as possibly awaitable, for its asyncio client; this client returns bytes.)
+        previous: bytes | None = ratelimits.redis_client().set(  # type: ignore[assignment]
+            NUDGE_KEY, due, nx=True, get=True, px=int(window * 1000)
+        )
         claimed = previous is None
-        _run_due = due if claimed else float(previous)
+        _run_due = due if previous is None else float(previous)
     if claimed:
         try:
             _schedule_run(datetime.fromtimestamp(due, tz=UTC))
@@ -97,14 +100,14 @@ def nudge_worker():
             raise
 
 
-def _schedule_run(when):
+def _schedule_run(when: datetime) -> None:
     if send_due_emails.get_backend().supports_defer and when > timezone.now():
         send_due_emails.using(run_after=when).enqueue()
     else:
         send_due_emails.enqueue()
 
 
-def recently_sent(signature):
+def recently_sent(signature: Signature) -> int:
     """How many emails this signature has been sent in the last hour."""
     since = timezone.now() - timedelta(hours=1)
     sent = OutgoingEmail.objects.filter(signature=signature, status=OutgoingEmail.Status.SENT, sent_at__gte=since)
@@ -112,12 +115,12 @@ def recently_sent(signature):
 
 
 @task
-def send_due_emails():
+def send_due_emails() -> int:
     """Send the outbox's due emails (the task the nudges and retries schedule)."""
     return send_due()
 
 
-def send_due(limit=2000):
+def send_due(limit: int = 2000) -> int:
     """Send due outbox emails, a batch at a time, until none is left or `limit` is reached.
 
     Returns how many were sent. Each batch is first claimed in a short
@@ -138,7 +141,7 @@ def send_due(limit=2000):
     return sent
 
 
-def _answer_resend_requests():
+def _answer_resend_requests() -> None:
     """Turn requests for the email again into emails, for the addresses that have signed; forget every request."""
     with transaction.atomic():
         requests = list(ResendRequest.objects.select_for_update(skip_locked=True).order_by("pk")[:1000])
@@ -151,7 +154,7 @@ def _answer_resend_requests():
         ResendRequest.objects.filter(pk__in=[request.pk for request in requests]).delete()
 
 
-def _earned(email):
+def _earned(email: OutgoingEmail) -> str | None:
     """The email a signature has earned: a repeat becomes a confirmation or an "already signed", or nothing.
 
     Nothing for an invalid or erased signature, or once it has had its few emails this hour.
@@ -168,7 +171,7 @@ def _earned(email):
     return OutgoingEmail.Kind.ALREADY_SIGNED
 
 
-def _claim_batch():
+def _claim_batch() -> list[OutgoingEmail]:
     now = timezone.now()
     with transaction.atomic():
         batch = list(
@@ -183,7 +186,7 @@ def _claim_batch():
     return batch
 
 
-def _send_batch(batch):
+def _send_batch(batch: list[OutgoingEmail]) -> int:
     connection = mailers.default
     try:
         connection.open()
@@ -194,10 +197,11 @@ def _send_batch(batch):
     sent = 0
     try:
         for position, email in enumerate(batch):
-            email.kind = _earned(email)
-            if email.kind is None:
+            kind = _earned(email)
+            if kind is None:
                 OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.CANCELLED)
                 continue
+            email.kind = kind
             try:
                 connection.send_messages([_message(email)])
             except (smtplib.SMTPRecipientsRefused, UnicodeError, ValueError) as error:
@@ -225,12 +229,12 @@ def _send_batch(batch):
     return sent
 
 
-def _describe(error):
+def _describe(error: Exception) -> str:
     # The type and SMTP code only: the server's text may quote the address.
     return f"{type(error).__name__} {getattr(error, 'smtp_code', '')}".strip()
 
 
-def _give_up(email, error):
+def _give_up(email: OutgoingEmail, error: Exception) -> None:
     """The address cannot be sent to (refused by the server, or not encodable): trying again would not help."""
     email.attempts += 1
     email.last_error = _describe(error)
@@ -239,7 +243,7 @@ def _give_up(email, error):
     logger.warning("Email %s refused: %s", email.pk, email.last_error)
 
 
-def _defer(email, error):
+def _defer(email: OutgoingEmail, error: Exception) -> None:
     email.attempts += 1
     email.last_error = _describe(error)
     delay = BACKOFF_MINUTES[min(email.attempts, len(BACKOFF_MINUTES)) - 1]
@@ -250,7 +254,7 @@ def _defer(email, error):
     logger.warning("Email %s not sent (attempt %s): %s", email.pk, email.attempts, email.last_error)
 
 
-def _schedule_next_retry():
+def _schedule_next_retry() -> None:
     """If emails are waiting for a retry, make sure a run is due when the first of them is."""
     first = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING).aggregate(Min("next_attempt_at"))
     when = first["next_attempt_at__min"]
@@ -258,7 +262,7 @@ def _schedule_next_retry():
         _schedule_run(when)
 
 
-def resume():
+def resume() -> bool:
     """Start a sending run if any email is waiting: the worker calls this as it starts.
 
     A worker killed mid-run leaves no task behind; this run sends what is due
@@ -271,7 +275,7 @@ def resume():
     return waiting
 
 
-def requeue_due(grace=timedelta(minutes=5)):
+def requeue_due(grace: timedelta = timedelta(minutes=5)) -> int:
     """Start a sending run if emails are overdue by more than `grace` (their run was lost). Returns how many."""
     overdue = OutgoingEmail.objects.filter(
         status=OutgoingEmail.Status.PENDING, next_attempt_at__lt=timezone.now() - grace
@@ -282,7 +286,7 @@ def requeue_due(grace=timedelta(minutes=5)):
     return overdue
 
 
-def _message(email):
+def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
     signature = email.signature
     campaign = signature.campaign
     site = settings.SITE_URL

@@ -6,11 +6,15 @@ cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR).
 """
 
 import functools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from defusedcsv import csv
 from django.utils import timezone
 from django_countries import countries
+
+from campaign.models import Campaign
 
 from . import postcodes
 from .models import Signature
@@ -18,25 +22,28 @@ from .names import Audience, shown_name
 
 CHUNK = 5000
 
+# A signature as `values()` reads it: its keys, and their types, are those of the columns chosen.
+Row = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    fields: tuple
-    value: object  # function of a row dict
+    fields: tuple[str, ...]
+    value: Callable[[Row], str]
 
 
-def _postcode_area(row):
+def _postcode_area(row: Row) -> str:
     area = postcodes.area_for(row["postcode"]) if row["postcode"] else None
     return area.code if area else ""
 
 
 @functools.cache
-def _country(code):
+def _country(code: str) -> str:
     return countries.name(code) or code
 
 
-def _region(row):
+def _region(row: Row) -> str:
     region = postcodes.regions().get(row["region"])
     return region.name if region else row["region"]
 
@@ -67,7 +74,7 @@ COLUMNS = {
 DEFAULT_COLUMNS = ["name", "postcode_district", "region", "signed"]
 
 
-def rows(campaign, columns):
+def rows(campaign: Campaign, columns: Iterable[str]) -> Iterator[list[str]]:
     """The header, then one list of cells per confirmed signature, oldest first, read in chunks."""
     chosen = [COLUMNS[key] for key in columns]
     fields = sorted({field for column in chosen for field in column.fields})
@@ -77,7 +84,7 @@ def rows(campaign, columns):
         yield [_neutralise(column.value(row)) for column in chosen]
 
 
-def _neutralise(cell):
+def _neutralise(cell: str) -> str:
     # defusedcsv covers = + - @ | %; a leading tab or carriage return can start a formula too.
     return f"'{cell}" if cell[:1] in ("\t", "\r") else cell
 
@@ -85,11 +92,11 @@ def _neutralise(cell):
 class _Echo:
     """A file-like object whose write returns what it was given, for csv.writer to stream through."""
 
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
-def csv_lines(campaign, columns):
+def csv_lines(campaign: Campaign, columns: Iterable[str]) -> Iterator[str]:
     """The export as CSV text, a line at a time, starting with a byte-order mark for spreadsheets."""
     writer = csv.writer(_Echo())
     yield "\ufeff"

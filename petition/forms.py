@@ -4,15 +4,18 @@ import re
 import time
 import unicodedata
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.http import QueryDict
 from django.utils.crypto import salted_hmac
 from django.utils.encoding import punycode
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
+
+from campaign.models import Campaign
 
 from . import domains, exports, names, postcodes
 
@@ -25,12 +28,12 @@ EMAIL_INVALID = "Enter an email address in the correct format, like name@example
 
 
 @cache
-def country_choices():
+def country_choices() -> list[tuple[str, str]]:
     # A callable, so that each form copies a reference rather than 250 choices.
     return [("", "Choose your country")] + [(code, name) for code, name in countries if code != "GB"]
 
 
-def clean_text(value, label, max_length, *, one_line=False):
+def clean_text(value: str, label: str, max_length: int, *, one_line: bool = False) -> str:
     """Normalised text without control characters, its length checked after normalising (which can lengthen it).
 
     Lengths are checked here rather than by a maxlength on the input, which
@@ -46,7 +49,7 @@ def clean_text(value, label, max_length, *, one_line=False):
     return value
 
 
-def clean_address(value):
+def clean_address(value: str) -> str:
     """An email address with its domain in the ASCII form mail servers use.
 
     Converting the domain as sending would (IDNA) means invisible characters
@@ -81,23 +84,23 @@ class EmailAddressField(forms.EmailField):
         "max_length": "Email address must be 254 characters or fewer",
     }
 
-    def __init__(self, *, asks_about_typos=False, **kwargs):
+    def __init__(self, *, asks_about_typos: bool = False, **kwargs: Any) -> None:
         self.asks_about_typos = asks_about_typos
         kwargs.setdefault("label", "Email address")
         kwargs.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
         super().__init__(max_length=254, **kwargs)
 
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return value
-        address = clean_address(value)
+    def clean(self, value: object) -> str:
+        typed: str = super().clean(value)
+        if not typed:
+            return typed
+        address = clean_address(typed)
         if not (self.asks_about_typos and domains.suggestion(address)):
             refuse_unreachable(address)
         return address
 
 
-def refuse_unreachable(address):
+def refuse_unreachable(address: str) -> None:
     """Refuse an address at a domain that can never receive our mail, saying why (see domains.refusal)."""
     if refusal := domains.refusal(address.rpartition("@")[2]):
         raise forms.ValidationError(refusal, code="domain")
@@ -110,7 +113,7 @@ class EmailSuggestion(NamedTuple):
     suggested: str
 
 
-def form_clock(campaign_pk, visitor, started=None):
+def form_clock(campaign_pk: int, visitor: str, started: int | None = None) -> str:
     """The sign form's clock for a campaign, started now (or at `started`), for the visitor whose CSRF secret
     is `visitor`.
 
@@ -121,7 +124,7 @@ def form_clock(campaign_pk, visitor, started=None):
     return signing.Signer(salt=FORM_CLOCK_SALT).sign(f"{campaign_pk}:{_visitor_key(visitor)}:{started}")
 
 
-def _visitor_key(visitor):
+def _visitor_key(visitor: str) -> str:
     # A keyed digest: the page must never carry the CSRF secret itself.
     return salted_hmac(FORM_CLOCK_SALT, visitor, algorithm="sha256").hexdigest()[:16]
 
@@ -189,44 +192,46 @@ class SignForm(forms.Form):
     # Rendered by the template from fresh_clock(), which checks the submitted value before carrying it.
     started = forms.CharField(required=False, max_length=200)
 
-    def __init__(self, data=None, *args, campaign, visitor="", **kwargs):
-        if data is not None and data.get("use_email"):
+    def __init__(
+        self, data: QueryDict | None = None, *args: Any, campaign: Campaign, visitor: str = "", **kwargs: Any
+    ) -> None:
+        if data is not None and (use_email := data.get("use_email")):
             # "Yes, use …" under a suggested correction: the address on the button replaces the one typed.
             data = data.copy()
-            data["email"] = data["use_email"]
+            data["email"] = use_email
         super().__init__(data, *args, **kwargs)
         self.campaign = campaign
         self.visitor = visitor  # the visitor's CSRF secret, which the form's clock is tied to
         # Read now, for the visitor who sent it: the view may render the form again for a new cookie.
-        self.started = self._read_clock() if self.is_bound else None
+        self.loaded_at = self._read_clock() if self.is_bound else None
         self.email_suggestion: EmailSuggestion | None = None
         self.kept_email: str | None = None
 
     @property
-    def recipient_note(self):
+    def recipient_note(self) -> str:
         """What the recipient receives of every signer's name: said beside the button, as petition.names does it."""
         return names.RECIPIENT_NOTE.format(recipient=self.campaign.recipient_name)
 
-    def fresh_clock(self):
+    def fresh_clock(self) -> str:
         """The signed start time to render with the form: the visitor's own while it runs, else one from now.
 
         A form sent back for a correction keeps the time the visitor first loaded it, so that answering
         "Did you mean …?" at once is not "too fast". A form refused as too old, or without a valid clock,
         gets a new one, so that it can simply be sent again with every input kept.
         """
-        started = self.started
+        started = self.loaded_at
         if started is not None and time.time() - started > settings.SIGN_FORM_MAX_AGE:
             started = None
         return form_clock(self.campaign.pk, self.visitor, started)
 
     @property
-    def is_bot(self):
+    def is_bot(self) -> bool:
         """True when the hidden field was filled in: answer as if it worked, store nothing."""
         return bool(self.cleaned_data.get("website"))
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         """Ask about a mistyped large provider, unless the person has said to keep what they typed."""
-        address = self.cleaned_data["email"]
+        address: str = self.cleaned_data["email"]
         if suggested := domains.suggestion(address):
             if self.data.get("keep_email") != address:
                 self.email_suggestion = EmailSuggestion(typed=address, suggested=suggested)
@@ -235,17 +240,18 @@ class SignForm(forms.Form):
             refuse_unreachable(address)  # which the field left to be asked about first
         return address
 
-    def clean_first_name(self):
+    def clean_first_name(self) -> str:
         return clean_text(self.cleaned_data["first_name"], "First name", 50, one_line=True)
 
-    def clean_last_name(self):
+    def clean_last_name(self) -> str:
         return clean_text(self.cleaned_data["last_name"], "Last name", 50, one_line=True)
 
-    def clean_message(self):
+    def clean_message(self) -> str:
         return clean_text(self.cleaned_data["message"], "Message", 500)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        # Form.clean returns cleaned_data; its stub allows for an override that returns None.
+        data: dict[str, Any] = super().clean()  # type: ignore[assignment]
         if data.get("location") == "abroad":
             # Someone abroad may well type their own post code there: it is not a UK one, and that is fine.
             self.errors.pop("postcode", None)
@@ -261,19 +267,19 @@ class SignForm(forms.Form):
             self._check_clock()
         return data
 
-    def _read_clock(self):
+    def _read_clock(self) -> int | None:
         """When this visitor loaded the form, from its clock; None if the clock is not one we gave them."""
         try:
             clock = self.data.get("started", "")
-            campaign_pk, visitor, started = signing.Signer(salt=FORM_CLOCK_SALT).unsign(clock).split(":")
-            started = int(started)
+            campaign_pk, visitor, seconds = signing.Signer(salt=FORM_CLOCK_SALT).unsign(clock).split(":")
+            started = int(seconds)
         except (signing.BadSignature, ValueError):
             return None
         return started if (campaign_pk, visitor) == (str(self.campaign.pk), _visitor_key(self.visitor)) else None
 
-    def _check_clock(self):
+    def _check_clock(self) -> None:
         """Refuse forms sent faster than a person can type, left open too long, or loaded by someone else."""
-        elapsed = None if self.started is None else time.time() - self.started
+        elapsed = None if self.loaded_at is None else time.time() - self.loaded_at
         if elapsed is None or elapsed > settings.SIGN_FORM_MAX_AGE:
             raise forms.ValidationError(
                 "This form had expired. Please check your details and press “Sign the letter” again.",

@@ -8,6 +8,10 @@ signature it touches records the invalidation, so `revert` restores exactly
 those, and the count follows each step.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
@@ -15,13 +19,16 @@ from django.utils import timezone
 
 from . import standing
 from .domains import email_domain
-from .models import Invalidation, Signature
+from .models import Invalidation, Signature, SignatureQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 BATCH = 1000
 SAMPLE = 10
 
 
-def matching(invalidation):
+def matching(invalidation: Invalidation) -> SignatureQuerySet:
     """The signatures the criteria describe that are not invalid already (the database insists on a criterion)."""
     criteria = Q()
     if invalidation.ip_hash:
@@ -47,13 +54,13 @@ def matching(invalidation):
     )
 
 
-def preview(invalidation):
+def preview(invalidation: Invalidation) -> tuple[int, list[Signature]]:
     """How many signatures would be invalidated, and a few of them."""
     signatures = matching(invalidation)
     return signatures.count(), list(signatures.select_related("campaign").order_by("-pk")[:SAMPLE])
 
 
-def start(invalidation):
+def start(invalidation: Invalidation) -> None:
     """Record how many match and hand the work to the task worker."""
     invalidation.matched = matching(invalidation).count()
     invalidation.status = Invalidation.Status.RUNNING
@@ -62,12 +69,12 @@ def start(invalidation):
 
 
 @task
-def run_invalidation(invalidation_id):
+def run_invalidation(invalidation_id: int) -> str:
     """Carry out a bulk invalidation in the task worker."""
     return run(invalidation_id)
 
 
-def run(invalidation_pk):
+def run(invalidation_pk: int) -> str:
     """Invalidate matching signatures a batch at a time until none is left or it is cancelled.
 
     Each batch is one `standing.invalidate`, audited as such and naming this invalidation.
@@ -93,7 +100,7 @@ def run(invalidation_pk):
             invalidation.save(update_fields=["invalidated"])
 
 
-def cancel(invalidation):
+def cancel(invalidation: Invalidation) -> None:
     """Stop a running invalidation after its current batch; what it did so far stays (and can be reverted)."""
     Invalidation.objects.filter(pk=invalidation.pk, status=Invalidation.Status.RUNNING).update(
         status=Invalidation.Status.CANCELLED, finished_at=timezone.now()
@@ -101,7 +108,7 @@ def cancel(invalidation):
 
 
 @transaction.atomic
-def revert(invalidation, *, user):
+def revert(invalidation: Invalidation, *, user: User | None) -> int:
     """Restore every signature this invalidation invalidated, as one unit. Returns how many."""
     invalidation = Invalidation.objects.select_for_update().get(pk=invalidation.pk)
     if invalidation.status not in (Invalidation.Status.COMPLETED, Invalidation.Status.CANCELLED):

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -14,20 +15,20 @@ from campaign.models import Campaign
 from .names import Audience, shown_name
 
 
-def new_token():
+def new_token() -> str:
     """The secret in a signer's confirm and withdraw links: random, so that a link says nothing about the signature."""
     return secrets.token_urlsafe(16)
 
 
-class SignatureQuerySet(models.QuerySet):
-    def for_campaign(self, campaign):
+class SignatureQuerySet(models.QuerySet["Signature"]):
+    def for_campaign(self, campaign: Campaign | int) -> Self:
         return self.filter(campaign=campaign)
 
-    def confirmed(self):
+    def confirmed(self) -> Self:
         """Signatures that count: confirmed by email and not invalidated."""
         return self.filter(status=Signature.Status.CONFIRMED)
 
-    def public(self):
+    def public(self) -> Self:
         """Confirmed signers who agreed to have their name shown."""
         return self.confirmed().filter(show_name=True)
 
@@ -117,7 +118,7 @@ class Signature(models.Model):
             models.Index(fields=["email_domain"], name="signature_email_domain_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         # Shown on staff screens only (the admin's lists, actions and previews).
         name = shown_name(
             Audience.STAFF, first_name=self.first_name, last_name=self.last_name, show_name=self.show_name
@@ -142,7 +143,7 @@ class SignatureCount(models.Model):
             models.UniqueConstraint(fields=["campaign", "region", "shard"], name="signaturecount_unique_shard"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.campaign_id}/{self.region}/{self.shard}: {self.count}"
 
 
@@ -181,7 +182,7 @@ class OutgoingEmail(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
@@ -192,7 +193,7 @@ class ResendRequest(models.Model):
     mailbox = models.CharField(max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Resend request {self.pk}"
 
 
@@ -224,7 +225,7 @@ class AuditEntry(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "audit log"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.username}: {self.get_action_display()} ({self.count})"
 
 
@@ -278,10 +279,10 @@ class Invalidation(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.describe()}"
 
-    def describe(self):
+    def describe(self) -> str:
         """The criteria in words, for lists and the audit log."""
         parts = [f"{name.replace('_', ' ')} {getattr(self, name)}" for name in self.CRITERIA if getattr(self, name)]
         return ", ".join(parts) or "no criteria"
@@ -325,15 +326,15 @@ class DeliveryPack(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Delivery pack of {self.requested_at:%d %b %Y %H:%M}"
 
     @property
-    def stalled(self):
+    def stalled(self) -> bool:
         return self.status == self.Status.BUILDING and timezone.now() - self.requested_at > self.STALLED_AFTER
 
     @property
-    def progress(self):
+    def progress(self) -> int:
         """How far through the names the build is, as a whole percentage."""
         if self.status != self.Status.BUILDING:
             return 100

@@ -15,6 +15,7 @@ them off the page at once; the signature still counts, and moderators see it.
 
 import enum
 import re
+from typing import Literal, overload
 
 SHOW_NAME_LABEL = "Show my first name, the initial of my last name and my area (such as “Brighton”) on this page"
 RECIPIENT_NOTE = "Your full name and area go to {recipient} with the letter."
@@ -28,6 +29,14 @@ class Audience(enum.Enum):
     STAFF = "moderators and campaign staff"
 
 
+@overload
+def shown_name(
+    audience: Literal[Audience.PUBLIC], *, first_name: str, last_name: str, show_name: bool
+) -> str | None: ...
+@overload
+def shown_name(
+    audience: Literal[Audience.RECIPIENT, Audience.STAFF], *, first_name: str, last_name: str, show_name: bool
+) -> str: ...
 def shown_name(audience: Audience, *, first_name: str, last_name: str, show_name: bool) -> str | None:
     """The name as `audience` may see it, or None if it may not be shown there."""
     if audience is not Audience.PUBLIC:

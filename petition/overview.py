@@ -1,17 +1,34 @@
 """The moderation overview: the pace of signing and the signs of a scripted attack, for one campaign."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypedDict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+
+from campaign.models import Campaign
 
 from .models import Signature
 
 TOP = 10
 
 
-def overview(campaign, now=None):
+class Hour(TypedDict):
+    hour: datetime
+    signed: int
+
+
+class Overview(TypedDict):
+    per_hour: list[Hour]
+    signed_today: int
+    confirmation_rate: float | None
+    busiest_ips: list[dict[str, str | int]]  # {"ip_hash": …, "signed": n}
+    busiest_domains: list[dict[str, str | int]]  # {"email_domain": …, "signed": n}
+    messages_waiting: int
+
+
+def overview(campaign: Campaign, now: datetime | None = None) -> Overview:
     now = now or timezone.now()
     day = Signature.objects.for_campaign(campaign).filter(created_at__gte=now - timedelta(hours=24))
     hour = day.filter(created_at__gte=now - timedelta(hours=1))
@@ -30,5 +47,5 @@ def overview(campaign, now=None):
     }
 
 
-def _busiest(signatures, field):
+def _busiest(signatures: QuerySet[Signature], field: str) -> list[dict[str, str | int]]:
     return list(signatures.values(field).annotate(signed=Count("pk")).order_by("-signed", field)[:TOP])

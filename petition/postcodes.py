@@ -46,12 +46,12 @@ class Area:
     region: Region
 
 
-def _key(name):
+def _key(name: str) -> str:
     return re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
 
 
 @cache
-def areas():
+def areas() -> dict[str, Area]:
     """Postcode areas by code, read once from the shipped table."""
     with TABLE.open(encoding="utf-8") as file:
         rows = csv.DictReader(line for line in file if not line.startswith("#"))
@@ -62,7 +62,7 @@ def areas():
 
 
 @cache
-def regions():
+def regions() -> dict[str, Region]:
     """Every region a signature can be counted in, in display order, by key."""
     found = {area.region.key: area.region for area in areas().values()}
     ordered = [found[_key(name)] for name in REGION_NAMES]
@@ -70,12 +70,12 @@ def regions():
     return {region.key: region for region in ordered}
 
 
-def area_for(postcode):
+def area_for(postcode: str) -> Area | None:
     """The area of a normalised postcode ("BN1 1AA" → Brighton), or None if unknown."""
     match = re.match(r"[A-Z]{1,2}", postcode)
     return areas().get(match.group()) if match else None
 
 
-def district(postcode):
+def district(postcode: str) -> str:
     """The outward code ("BN1" of "BN1 1AA"): precise enough to say where, too coarse to find someone."""
     return postcode.split(" ", 1)[0]

@@ -1,25 +1,60 @@
 """What the public sees of the signatures: the chart's rows and the latest named signers."""
 
+from collections.abc import Collection
+from datetime import datetime
+from typing import TypedDict
+
 from django.conf import settings
 from django.core.cache import cache, caches
 from django_countries import countries
 
+from campaign.models import Campaign
+
 from . import postcodes
+from .counting import Totals
 from .models import Signature
 from .names import Audience, shown_name
 
 RECENT = 10
 
 
-def _recent_key(campaign_id):
+class RegionRow(TypedDict):
+    name: str
+    count: int
+    share: float  # percent of the largest region's count
+
+
+class Signer(TypedDict):
+    name: str
+    place: str
+    at: datetime | None
+
+
+class Message(TypedDict):
+    name: str
+    place: str
+    message: str
+
+
+class _Row(TypedDict):
+    """The columns of a signature that say what of its signer may be shown."""
+
+    first_name: str
+    last_name: str
+    show_name: bool
+    postcode: str
+    country: str
+
+
+def _recent_key(campaign_id: int) -> str:
     return f"petition:recent:{campaign_id}"
 
 
-def _messages_key(campaign_id):
+def _messages_key(campaign_id: int) -> str:
     return f"petition:messages:{campaign_id}"
 
 
-def forget(campaign_ids):
+def forget(campaign_ids: Collection[int]) -> None:
     """Drop the cached public lists of these campaigns: a name or message in them may no longer be shown.
 
     The lists are shared by every app server. Each server's own renders of the
@@ -31,7 +66,7 @@ def forget(campaign_ids):
         caches["local"].clear()
 
 
-def region_rows(totals):
+def region_rows(totals: Totals) -> list[RegionRow]:
     """Rows for the regional chart: name, count, and bar length as a share of the largest."""
     regions = postcodes.regions()
     largest = max(totals.by_region.values(), default=0) or 1
@@ -42,26 +77,31 @@ def region_rows(totals):
     ]
 
 
-def recent_signatories(campaign):
+def recent_signatories(campaign: Campaign) -> list[Signer]:
     """The latest confirmed signers who chose to be named, as the public may see them (see petition.names)."""
 
-    def fetch():
+    def fetch() -> list[Signer]:
         rows = (
             Signature.objects.for_campaign(campaign)
             .public()
             .order_by("-confirmed_at")
             .values("first_name", "last_name", "show_name", "postcode", "country", "confirmed_at")[: 3 * RECENT]
         )
-        named = ({"name": _public_name(row), "place": _place(row), "at": row["confirmed_at"]} for row in rows)
-        return [signer for signer in named if signer["name"]][:RECENT]
+        named = ((_public_name(row), row) for row in rows)
+        signers = [Signer(name=name, place=_place(row), at=row["confirmed_at"]) for name, row in named if name]
+        return signers[:RECENT]
 
-    return cache.get_or_set(_recent_key(campaign.pk), fetch, settings.COUNT_CACHE_SECONDS)
+    # get_or_set returns what fetch made: its stub allows for None, which only a default of None gives.
+    signers: list[Signer] = cache.get_or_set(  # type: ignore[assignment]
+        _recent_key(campaign.pk), fetch, settings.COUNT_CACHE_SECONDS
+    )
+    return signers
 
 
-def approved_messages(campaign, limit=5):
+def approved_messages(campaign: Campaign, limit: int = 5) -> list[Message]:
     """The latest messages to the minister that moderators approved; named only if the signer agreed."""
 
-    def fetch():
+    def fetch() -> list[Message]:
         rows = (
             Signature.objects.for_campaign(campaign)
             .confirmed()
@@ -78,20 +118,23 @@ def approved_messages(campaign, limit=5):
             for row in rows
         ]
 
-    return cache.get_or_set(_messages_key(campaign.pk), fetch, settings.COUNT_CACHE_SECONDS)
+    messages: list[Message] = cache.get_or_set(  # type: ignore[assignment]  # never None, as above
+        _messages_key(campaign.pk), fetch, settings.COUNT_CACHE_SECONDS
+    )
+    return messages
 
 
-def _public_name(row):
+def _public_name(row: _Row) -> str | None:
     return shown_name(
         Audience.PUBLIC, first_name=row["first_name"], last_name=row["last_name"], show_name=row["show_name"]
     )
 
 
-def _place(row):
+def _place(row: _Row) -> str:
     return place(row["postcode"], row["country"])
 
 
-def place(postcode, country):
+def place(postcode: str, country: str) -> str:
     """Where a signer lives, as much as may be said: the postcode area's name, or the country."""
     if postcode:
         area = postcodes.area_for(postcode)

@@ -14,26 +14,27 @@ import time
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest) -> str:
     """The caller's address: REMOTE_ADDR, unless it is a proxy we were told to trust.
 
     X-Forwarded-For is read only from TRUSTED_PROXIES, and only its last entry
     that is not itself one of them: anything further left is the client's word.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote: str = request.META.get("REMOTE_ADDR", "")
     if not settings.TRUSTED_PROXIES or not _trusted(remote):
         return remote
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    hops: list[str] = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):
         if not _trusted(hop):
             return hop
     return remote
 
 
-def _trusted(address):
+def _trusted(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -41,7 +42,7 @@ def _trusted(address):
     return any(ip in network for network in settings.TRUSTED_PROXIES)
 
 
-def signing_wait(ip_hash, email_domain, mailbox):
+def signing_wait(ip_hash: str, email_domain: str, mailbox: str) -> int:
     """Seconds this signer must wait before signing, or 0 if they may sign now.
 
     Limited per IP address, per unusual email domain, and per mailbox (see
@@ -56,7 +57,7 @@ def signing_wait(ip_hash, email_domain, mailbox):
     return _hit(limits)
 
 
-def _key(text):
+def _key(text: str) -> str:
     """A short fixed-length key: addresses can be longer than a cache key may be, and none is kept as it is.
 
     Keyed, so that nobody who reads the cache can test a guessed address against it.
@@ -64,11 +65,11 @@ def _key(text):
     return salted_hmac("petition.ratelimit", text, algorithm="sha256").hexdigest()[:32]
 
 
-def resend_wait(ip_hash):
+def resend_wait(ip_hash: str) -> int:
     return _hit([(f"resend:{ip_hash}", allowed, seconds) for allowed, seconds in settings.RESEND_LIMITS_PER_IP])
 
 
-def _hit(limits):
+def _hit(limits: list[tuple[str, int, int]]) -> int:
     """Count one attempt against each (scope, allowed, seconds) limit; the seconds to wait if any is exceeded."""
     now = time.time()
     windows = [(scope, allowed, seconds, int(now // seconds)) for scope, allowed, seconds in limits]
@@ -81,7 +82,7 @@ def _hit(limits):
     return max(waits, default=0)
 
 
-def _increment(keys):
+def _increment(keys: list[tuple[str, int]]) -> list[int]:
     """Add one to each (key, ttl) counter and return the new counts."""
     if settings.REDIS_URL:
         pipeline = redis_client().pipeline(transaction=False)
@@ -102,11 +103,11 @@ def _increment(keys):
     return counts
 
 
-def redis_client():
+def redis_client() -> redis.Redis:
     """A client for REDIS_URL, shared by this process (it keeps a pool of connections)."""
     return _redis(settings.REDIS_URL)
 
 
 @functools.cache
-def _redis(url):
+def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)

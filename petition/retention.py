@@ -6,10 +6,10 @@ petitions site does, so that every count and the regional breakdown can still
 be recomputed; unconfirmed ones, never counted, are deleted.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from . import standing
 from .models import Signature
 
 
-def due_campaigns(now=None):
+def due_campaigns(now: datetime | None = None) -> QuerySet[Campaign]:
     """Campaigns whose signers' personal data should now be removed."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_DAYS)
     delivered = Q(status=Campaign.Status.DELIVERED, delivered_at__lte=cutoff)
@@ -27,7 +27,7 @@ def due_campaigns(now=None):
     return Campaign.objects.filter(delivered | closed)
 
 
-def anonymise(campaign):
+def anonymise(campaign: Campaign) -> int:
     """Remove personal data from a campaign's signatures. Returns how many signatures were touched."""
     signatures = Signature.objects.for_campaign(campaign).filter(erased_at__isnull=True)
     if not signatures.exists():
@@ -36,6 +36,6 @@ def anonymise(campaign):
 
 
 @task
-def apply_retention():
+def apply_retention() -> dict[str, int]:
     """Remove personal data from campaigns past their retention period (the daily `apply_retention` job)."""
     return {campaign.slug: anonymise(campaign) for campaign in due_campaigns()}

@@ -13,24 +13,32 @@ asking again writes one request row either way), and the task worker decides
 which email, if any, each earns.
 """
 
+from __future__ import annotations
+
 import ipaddress
 import re
+from collections.abc import Collection, Mapping
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from campaign import PRIVACY_NOTICE_VERSION
+from campaign.models import Campaign
 
 from . import audit, domains, emails, postcodes
 from .mailboxes import mailbox
 from .models import AuditEntry, OutgoingEmail, ResendRequest, Signature
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def hash_ip(ip):
+
+def hash_ip(ip: str) -> str:
     """A keyed hash of an IP address: groups signatures by source without keeping the address.
 
     An IPv6 address is hashed by its /64 network: one household or device
@@ -49,7 +57,7 @@ def hash_ip(ip):
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
-def signature_for_token(token, *, purpose):
+def signature_for_token(token: str, *, purpose: Literal["confirm", "withdraw"]) -> Signature | None:
     """The signature a link in an email points at, or None if the link is bad, spent, or (to confirm) expired.
 
     A confirmation link works for CONFIRMATION_LINK_MAX_AGE after the latest email that carried it.
@@ -66,7 +74,7 @@ def signature_for_token(token, *, purpose):
     return signature if sent is not None and timezone.now() - sent <= max_age else None
 
 
-def sign(campaign, data, *, ip_hash):
+def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str) -> bool:
     """Record a signature from cleaned form data, with an email for the worker to send. Returns whether it is new.
 
     A repeat signature changes nothing stored; its signer gets whichever email fits, at most a few an hour.
@@ -74,6 +82,9 @@ def sign(campaign, data, *, ip_hash):
     email = data["email"].strip()
     in_uk = data["location"] == "uk"
     message = data.get("message", "")
+    area = postcodes.area_for(data["postcode"]) if in_uk else None
+    if in_uk and area is None:
+        raise ValueError("A UK signer's postcode must be in a known area, as the sign form makes sure it is")
     signature = Signature(
         campaign=campaign,
         first_name=data["first_name"],
@@ -83,7 +94,7 @@ def sign(campaign, data, *, ip_hash):
         email_domain=domains.registrable(email.rpartition("@")[2].lower()),
         postcode=data["postcode"] if in_uk else "",
         country="GB" if in_uk else data["country"],
-        region=postcodes.area_for(data["postcode"]).region.key if in_uk else postcodes.OUTSIDE_UK,
+        region=area.region.key if area else postcodes.OUTSIDE_UK,
         show_name=data.get("show_name", False),
         contact_opt_in=data.get("contact_opt_in", False),
         message=message,
@@ -96,7 +107,7 @@ def sign(campaign, data, *, ip_hash):
     return created
 
 
-def _store(signature):
+def _store(signature: Signature) -> bool:
     """Insert the signature and its confirmation email, or, if its mailbox has signed, an email for that signature.
 
     One statement (a data-modifying CTE), one round trip: the hot path of a
@@ -131,7 +142,7 @@ def _store(signature):
     return row is not None and row[0] == OutgoingEmail.Kind.CONFIRM
 
 
-def _store_in_transaction(signature):
+def _store_in_transaction(signature: Signature) -> bool:
     """`_store` for databases without its statement (SQLite, for running the site on a laptop)."""
     try:
         with transaction.atomic():
@@ -147,21 +158,22 @@ def _store_in_transaction(signature):
         return False
 
 
-def _insert_values(instance, skip=()):
+def _insert_values(instance: Model, skip: Collection[str] = ()) -> tuple[str, list[Any]]:
     """Quoted column names and database values for inserting an unsaved model instance."""
     fields = [field for field in instance._meta.concrete_fields if not field.primary_key and field.name not in skip]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    # A concrete field always has a column: the stub allows for None, which only fields without one have.
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)  # type: ignore[arg-type]
     values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     return columns, values
 
 
-def ask_to_resend(campaign, address):
+def ask_to_resend(campaign: Campaign, address: str) -> None:
     """Someone asks for their email again: one row, whatever the address; the worker finds out if it has signed."""
     ResendRequest.objects.create(campaign=campaign, mailbox=mailbox(address))
     transaction.on_commit(emails.nudge_worker, robust=True)
 
 
-def resend_confirmations(signatures, *, user):
+def resend_confirmations(signatures: QuerySet[Signature], *, user: User | None) -> int:
     """Staff queue the confirmation email again for pending signatures (within the hourly cap per signature)."""
     count = 0
     with transaction.atomic():

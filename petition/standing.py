@@ -30,12 +30,12 @@ from .models import AuditEntry, DeliveryPack, OutgoingEmail, ResendRequest, Sign
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User as StaffUser
     from django.db.models import QuerySet
 
     from .models import Invalidation
 
-    User = AbstractBaseUser | None
+    User = StaffUser | None
 
 
 class Row(NamedTuple):
@@ -215,9 +215,11 @@ def _discard_delivery_packs(confirmed: list[Row]) -> None:
         DeliveryPack.objects.filter(campaign_id=campaign_id).exclude(finished_at__lt=confirmed_at).delete()
 
 
-def _audit(user: User, action: str, rows: list[Row], *, reason: str = "", invalidation: Invalidation | None = None):
+def _audit(
+    user: User, action: str, rows: list[Row], *, reason: str = "", invalidation: Invalidation | None = None
+) -> None:
     campaigns = {row.campaign_id for row in rows}
-    details = {"signatures": [row.pk for row in rows[: audit.TRACED]]}
+    details: dict[str, object] = {"signatures": [row.pk for row in rows[: audit.TRACED]]}
     if invalidation is not None:
         details["invalidation"] = invalidation.pk
     campaign = campaigns.pop() if len(campaigns) == 1 else None

@@ -1,12 +1,14 @@
 import json
 import math
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,10 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaign.models import Campaign
 
 from . import audit, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
 from .models import AuditEntry, DeliveryPack, Signature
 from .names import Audience, shown_name
+from .postcodes import Region
 
 # The campaign page is the same for every visitor but for two values, the CSRF token and
 # the sign form's clock. When a campaign is shared, thousands read it at once, and
@@ -32,11 +36,17 @@ CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1c9b"
 CLOCK_PLACEHOLDER = "form-clock-placeholder-4f1c9b"
 
 
+class StaffRequest(HttpRequest):
+    """A request from a member of staff: the views that take one are for staff only."""
+
+    user: User
+
+
 @require_safe
-def front_page(request):
+def front_page(request: HttpRequest) -> HttpResponse:
     """The newest open campaign is the front page; its canonical address is /c/<slug>/."""
 
-    def campaign():
+    def campaign() -> Campaign:
         campaign = Campaign.objects.front_page()
         if campaign is None:
             raise Http404("No campaign is running at the moment.")
@@ -46,12 +56,12 @@ def front_page(request):
 
 
 @require_safe
-def campaign_page(request, slug):
+def campaign_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The letter, its asks, facts and stories, the count, and the sign form."""
     return _campaign_page(request, lambda: _campaign(slug))
 
 
-def _campaign_page(request, find_campaign):
+def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) -> HttpResponse:
     key = f"campaign-page:{request.path}"
     cached = caches["local"].get(key)
     if cached is None:
@@ -75,34 +85,34 @@ def _campaign_page(request, find_campaign):
     return HttpResponse(page)
 
 
-def _campaign(slug):
+def _campaign(slug: str) -> Campaign:
     return get_object_or_404(Campaign.objects.public(), slug=slug)
 
 
-def _campaign_for_signing(slug):
+def _campaign_for_signing(slug: str) -> Campaign:
     """The campaign, from this process's memory if seen in the last few seconds: signing's hot path."""
     key = f"campaign:{slug}"
-    campaign = caches["local"].get(key)
+    campaign: Campaign | None = caches["local"].get(key)
     if campaign is None:
         campaign = _campaign(slug)
         caches["local"].set(key, campaign, settings.CAMPAIGN_CACHE_SECONDS)
     return campaign
 
 
-def _rate_limited(request, campaign, wait):
+def _rate_limited(request: HttpRequest, campaign: Campaign, wait: int) -> HttpResponse:
     context = {"campaign": campaign, "minutes": math.ceil(wait / 60)}
     response = render(request, "petition/rate_limited.html", context, status=429)
     response["Retry-After"] = str(wait)
     return response
 
 
-def _invalid_link(request, slug):
+def _invalid_link(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"campaign": _campaign(slug), "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400}
     return render(request, "petition/link_invalid.html", context, status=404)
 
 
 @require_http_methods(["GET", "POST"])
-def sign(request, slug):
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign_for_signing(slug)
     if not campaign.is_accepting_signatures():
         status = 403 if request.method == "POST" else 200
@@ -129,12 +139,12 @@ def sign(request, slug):
 
 
 @require_GET
-def check_email(request, slug):
+def check_email(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "petition/check_email.html", {"campaign": _campaign(slug)})
 
 
 @require_http_methods(["GET", "POST"])
-def resend(request, slug):
+def resend(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(slug)
     form = ResendForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -146,7 +156,7 @@ def resend(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-def confirm(request, slug, token):
+def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """GET shows a button, POST confirms: mail scanners open links but do not press buttons."""
     signature = signing.signature_for_token(token, purpose="confirm")
     if signature is None or signature.campaign.slug != slug:
@@ -170,13 +180,13 @@ def confirm(request, slug, token):
 
 
 @require_GET
-def thanks(request, slug):
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(slug)
     return render(request, "petition/thanks.html", {"campaign": campaign, "totals": counting.totals(campaign)})
 
 
 @require_http_methods(["GET", "POST"])
-def withdraw(request, slug, token):
+def withdraw(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     signature = signing.signature_for_token(token, purpose="withdraw")
     if signature is None or signature.campaign.slug != slug:
         return _invalid_link(request, slug)
@@ -187,7 +197,7 @@ def withdraw(request, slug, token):
 
 
 @require_GET
-def campaign_json(request, slug):
+def campaign_json(request: HttpRequest, slug: str) -> HttpResponse:
     """The count for other sites and apps: open to any origin, cached briefly by browsers and CDNs.
 
     The body is built at most once every COUNT_CACHE_SECONDS per process and address: under a
@@ -204,7 +214,7 @@ def campaign_json(request, slug):
     return response
 
 
-def _campaign_json_body(campaign):
+def _campaign_json_body(campaign: Campaign) -> bytes:
     totals = counting.totals(campaign)
     regions = postcodes.regions()
     data = {
@@ -227,8 +237,8 @@ def _campaign_json_body(campaign):
     return json.dumps(data, cls=DjangoJSONEncoder).encode()
 
 
-def _by_nation(totals, regions):
-    nations = {}
+def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str | int]]:
+    nations: dict[str, int] = {}
     for key, count in totals.by_region.items():
         if key in regions:
             nations[regions[key].nation] = nations.get(regions[key].nation, 0) + count
@@ -237,7 +247,7 @@ def _by_nation(totals, regions):
 
 @staff_member_required
 @permission_required("petition.export_signatures", raise_exception=True)
-def export_signatures(request, slug):
+def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
     """Choose columns, then download the verified signature list as CSV; every download is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
     form = ExportForm(request.GET or None)
@@ -261,7 +271,7 @@ def export_signatures(request, slug):
 
 @staff_member_required
 @permission_required("petition.export_signatures", raise_exception=True)
-def delivery_pack(request, slug):
+def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
     """The pack for the minister as a page to print; each one is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
     audit.record(
@@ -280,7 +290,7 @@ def delivery_pack(request, slug):
 @staff_member_required
 @permission_required("petition.export_signatures", raise_exception=True)
 @require_http_methods(["GET", "HEAD", "POST"])
-def deliver(request, slug):
+def deliver(request: StaffRequest, slug: str) -> HttpResponse:
     """Delivering the letter: the print page, and PDFs built in the background (POST asks for a new one)."""
     campaign = get_object_or_404(Campaign, slug=slug)
     pdf_missing = delivery.pdf_missing()
@@ -299,7 +309,7 @@ def deliver(request, slug):
 
 @staff_member_required
 @permission_required("petition.export_signatures", raise_exception=True)
-def delivery_pack_pdf(request, slug, pk):
+def delivery_pack_pdf(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     """Download a built PDF; each download is audited."""
     pack = get_object_or_404(DeliveryPack, campaign__slug=slug, pk=pk, status=DeliveryPack.Status.READY)
     audit.record(

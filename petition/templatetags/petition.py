@@ -1,5 +1,7 @@
 from django import template
+from django.template.context import Context
 
+from campaign.models import Campaign
 from petition import counting, public
 from petition.forms import SignForm
 
@@ -7,7 +9,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("petition/_panel.html", takes_context=True)
-def signature_panel(context, campaign):
+def signature_panel(context: Context, campaign: Campaign) -> dict[str, object]:
     """The count, its progress, the regional chart, recent signers and the sign form, for a campaign page."""
     totals = counting.totals(campaign)
     return {

@@ -121,6 +121,14 @@ def test_a_malformed_value_stops_start_up_with_its_name(name, value):
     assert name in result.stderr or value in result.stderr
 
 
+@pytest.mark.parametrize("value", ["10", "10/60/5"])
+def test_a_rate_limit_that_is_not_a_count_and_seconds_stops_start_up(value):
+    result = run_django(["-c", PRINT_SETTINGS], **(PRODUCTION | {"SIGN_LIMITS_PER_IP": value}))
+
+    assert result.returncode != 0
+    assert "SIGN_LIMITS_PER_IP must look like 10/60,60/3600" in result.stderr
+
+
 def test_env_example_documents_every_variable_the_settings_read():
     settings_source = (BASE_DIR / "config" / "settings.py").read_text()
     example = (BASE_DIR / ".env.example").read_text()

@@ -37,3 +37,11 @@ def test_staff_without_a_role_cannot_see_the_overview(campaign, db):
     client = Client()
     client.force_login(user)
     assert client.get(OVERVIEW).status_code == 403
+
+
+def test_an_overview_address_naming_no_campaign_shows_the_front_page_campaign(campaign, moderator):
+    for named in ("abc", "", "99999"):
+        response = moderator.get(OVERVIEW, {"campaign": named})
+
+        assert response.status_code == 200
+        assert response.context["campaign"] == campaign

@@ -1,4 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaign.loading import content_files, load_campaign
 
@@ -9,7 +13,7 @@ class Command(BaseCommand):
         "Existing campaigns are left as staff edited them unless --reset is given."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="*", help="TOML files to load (default: all shipped content).")
         parser.add_argument(
             "--reset",
@@ -17,11 +21,11 @@ class Command(BaseCommand):
             help="Replace existing campaigns, their asks, facts and stories with the file's content.",
         )
 
-    def handle(self, *paths, reset, **options):
-        paths = paths or content_files()
-        if not paths:
+    def handle(self, *paths: str, reset: bool, **options: Any) -> None:
+        files: Sequence[str | Path] = paths or content_files()
+        if not files:
             raise CommandError("No campaign content files found.")
-        for path in paths:
+        for path in files:
             try:
                 loaded = load_campaign(path, reset=reset)
             except (OSError, KeyError, ValueError) as error:

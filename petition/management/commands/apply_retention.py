@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from petition import retention
 
@@ -10,10 +12,10 @@ class Command(BaseCommand):
         "keeping the counts and the regional breakdown. Run it daily from cron or a systemd timer."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Say which campaigns are due; change nothing.")
 
-    def handle(self, *args, dry_run, **options):
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         due = list(retention.due_campaigns())
         if not due:
             self.stdout.write(

@@ -1,6 +1,7 @@
 from datetime import timedelta
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from petition import emails
 
@@ -11,11 +12,11 @@ class Command(BaseCommand):
         "Run it every few minutes from cron or a systemd timer; it is safe to run at any time."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--grace-minutes", type=int, default=5, help="Only act on emails overdue by more than this (default 5)."
         )
 
-    def handle(self, *args, grace_minutes, **options):
+    def handle(self, *args: Any, grace_minutes: int, **options: Any) -> None:
         count = emails.requeue_due(grace=timedelta(minutes=grace_minutes))
         self.stdout.write(f"{count} overdue email{'s' if count != 1 else ''}")

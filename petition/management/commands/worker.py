@@ -1,5 +1,6 @@
 import logging
 import time
+from typing import Any
 
 from django.db import DatabaseError, connections
 from django_tasks_db.management.commands import db_worker
@@ -19,7 +20,7 @@ class Command(db_worker.Command):
         "it waits and starts again instead of exiting."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         failures = 0
         while True:
             started = time.monotonic()
