@@ -6,7 +6,7 @@ class PetitionConfig(AppConfig):
     name = "petition"
     verbose_name = "Signatures"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import roles
 
         # After auth's own receiver has made the permissions the roles are granted.

@@ -8,7 +8,7 @@ taken away, so a permission staff granted a group by hand in the admin stays.
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-ROLES = {
+ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
     "Moderators": [
         ("petition", "signature", ["view", "change"]),
         ("petition", "outgoingemail", ["view"]),
@@ -29,7 +29,7 @@ ROLES = {
 }
 
 
-def grant_roles(using="default", **kwargs):
+def grant_roles(using: str = "default", **kwargs: object) -> None:
     """Make each role's group, with every permission its list names (a post_migrate receiver)."""
     for name, grants in ROLES.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
