@@ -241,9 +241,12 @@ def env_limits(name: str, default: str) -> list[tuple[int, int]]:
     """Rate limits written as "count/seconds" pairs, e.g. "10/60,60/3600"."""
     try:
         pairs = [part.split("/") for part in env.list(name, default=default.split(","))]
-        return [(int(count), int(seconds)) for count, seconds in pairs]
+        limits = [(int(count), int(seconds)) for count, seconds in pairs]
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must look like 10/60,60/3600 (count/seconds).") from None
+        limits = []
+    if not limits or any(count < 1 or seconds < 1 for count, seconds in limits):
+        raise ImproperlyConfigured(f"{name} must look like 10/60,60/3600 (count/seconds, each 1 or more).")
+    return limits
 
 
 def env_networks(name):

@@ -121,7 +121,7 @@ def test_a_malformed_value_stops_start_up_with_its_name(name, value):
     assert name in result.stderr or value in result.stderr
 
 
-@pytest.mark.parametrize("value", ["10", "10/60/5"])
+@pytest.mark.parametrize("value", ["10", "10/60/5", "10/0", "0/60", "10/60,x"])
 def test_a_rate_limit_that_is_not_a_count_and_seconds_stops_start_up(value):
     result = run_django(["-c", PRINT_SETTINGS], **(PRODUCTION | {"SIGN_LIMITS_PER_IP": value}))
 
