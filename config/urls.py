@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("petition.urls")),
 ]
 
+handler403 = "config.views.error_403"
 handler500 = "config.views.error_500"

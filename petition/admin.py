@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -24,6 +23,7 @@ from . import counting, invalidations, overview, postcodes, signing, standing
 from .domains import email_domain
 from .mailboxes import mailbox
 from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
+from .roles import MissingPermission
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
@@ -229,7 +229,7 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def overview_view(self, request: HttpRequest) -> TemplateResponse:
         if not self.has_view_permission(request):
-            raise PermissionDenied
+            raise MissingPermission("petition.view_signature")
         campaigns = Campaign.objects.public()
         chosen = request.GET.get("campaign", "")
         # Only a number can name a campaign: filtering the key by anything else raises.

@@ -5,8 +5,14 @@ keeps the schema): a role gains a permission added to its list on the next deplo
 taken away, so a permission staff granted a group by hand in the admin stays.
 """
 
-from django.contrib.auth.models import Group, Permission
+import functools
+from collections.abc import Callable
+from typing import Concatenate, cast
+
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpRequest
 
 ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
     "Moderators": [
@@ -38,3 +44,49 @@ def grant_roles(using: str = "default", **kwargs: object) -> None:
             codenames = [action if "_" in action else f"{action}_{model}" for action in actions]
             wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
         group.permissions.add(*Permission.objects.using(using).filter(wanted))
+
+
+class MissingPermission(PermissionDenied):
+    """Refused for want of one permission: the 403 page names it and the roles that hold it."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+        super().__init__(permission)
+
+    def explanation(self) -> str:
+        """What the member of staff needs, in words they can take to whoever runs the site."""
+        app_label, _, codename = self.permission.partition(".")
+        found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        name = found.name if found else self.permission
+        roles = list(
+            Group.objects.filter(permissions__content_type__app_label=app_label, permissions__codename=codename)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+        if not roles:
+            return f"You need the “{name}” permission, which no role has: ask whoever runs the site."
+        # The roles are named in the plural ("Moderators", "Campaign managers").
+        return f"You need the “{name}” permission ({' and '.join(roles)} have it)."
+
+
+def require(user: User | AnonymousUser, permission: str) -> None:
+    """Raise MissingPermission unless `user` holds `permission` (as "app_label.codename")."""
+    if not user.has_perm(permission):
+        raise MissingPermission(permission)
+
+
+def permission_required[R: HttpRequest, **P, T](
+    permission: str,
+) -> Callable[[Callable[Concatenate[R, P], T]], Callable[Concatenate[R, P], T]]:
+    """Django's decorator of that name, but its 403 page says which permission is missing and who has it."""
+
+    def decorator(view: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P], T]:
+        @functools.wraps(view)
+        def checked(request: R, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            # Behind staff_member_required, as every staff view is: the user is a User.
+            require(cast("User", request.user), permission)
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorator

@@ -3,8 +3,8 @@ import math
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
@@ -25,6 +25,7 @@ from .mailboxes import mailbox
 from .models import AuditEntry, DeliveryPack, Signature
 from .names import Audience, shown_name
 from .postcodes import Region
+from .roles import permission_required
 
 # The campaign page is the same for every visitor but for two values, the CSRF token and
 # the sign form's clock. When a campaign is shared, thousands read it at once, and
@@ -246,13 +247,14 @@ def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str
 
 
 @staff_member_required
-@permission_required("petition.export_signatures", raise_exception=True)
+@permission_required("petition.export_signatures")
 def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
     """Choose columns, then download the verified signature list as CSV; every download is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
     form = ExportForm(request.GET or None)
     if not form.is_valid():
-        return render(request, "petition/staff/export.html", {"campaign": campaign, "form": form})
+        context = {"campaign": campaign, "form": form, "title": "Export the verified signatures"}
+        return _staff_page(request, "petition/staff/export.html", context)
     columns = form.cleaned_data["columns"]
     audit.record(
         request.user,
@@ -270,7 +272,7 @@ def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | Stream
 
 
 @staff_member_required
-@permission_required("petition.export_signatures", raise_exception=True)
+@permission_required("petition.export_signatures")
 def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
     """The pack for the minister as a page to print; each one is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
@@ -288,7 +290,7 @@ def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
 
 
 @staff_member_required
-@permission_required("petition.export_signatures", raise_exception=True)
+@permission_required("petition.export_signatures")
 @require_http_methods(["GET", "HEAD", "POST"])
 def deliver(request: StaffRequest, slug: str) -> HttpResponse:
     """Delivering the letter: the print page, and PDFs built in the background (POST asks for a new one)."""
@@ -299,16 +301,17 @@ def deliver(request: StaffRequest, slug: str) -> HttpResponse:
         return redirect("petition:deliver", slug=campaign.slug)
     packs = list(campaign.delivery_packs.defer("pdf").select_related("requested_by")[:10])
     context = {
+        "title": "Deliver the letter",
         "campaign": campaign,
         "packs": packs,
         "pdf_missing": pdf_missing,
         "building": any(pack.status == DeliveryPack.Status.BUILDING and not pack.stalled for pack in packs),
     }
-    return render(request, "petition/staff/delivery.html", context)
+    return _staff_page(request, "petition/staff/delivery.html", context)
 
 
 @staff_member_required
-@permission_required("petition.export_signatures", raise_exception=True)
+@permission_required("petition.export_signatures")
 def delivery_pack_pdf(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     """Download a built PDF; each download is audited."""
     pack = get_object_or_404(DeliveryPack, campaign__slug=slug, pk=pk, status=DeliveryPack.Status.READY)
@@ -326,3 +329,8 @@ def delivery_pack_pdf(request: StaffRequest, slug: str, pk: int) -> HttpResponse
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _staff_page(request: StaffRequest, template: str, context: dict[str, object]) -> HttpResponse:
+    """A staff page in the admin's frame: its header, user links and breadcrumbs need the admin's context."""
+    return render(request, template, admin.site.each_context(request) | context)

@@ -1,0 +1,60 @@
+"""Every staff page in the admin's frame, and 403s that say which permission is missing."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/staff/c/letter/export/", "Export the verified signatures"),
+        ("/staff/c/letter/delivery/", "Deliver the letter"),
+    ],
+)
+def test_the_export_and_delivery_pages_are_in_the_admins_frame(campaign, manager, path, title):
+    page = manager.get(path).content.decode()
+
+    assert '<div id="site-name"><a href="/admin/">Open letter administration</a></div>' in page
+    assert "Django administration" not in page
+    assert 'id="logout-form"' in page and "Welcome," in page
+    assert '<ol class="breadcrumbs">' in page
+    assert f'<li aria-current="page">{title}</li>' in page
+    assert f"<h1>{title}</h1>" in page
+    assert "/static/css/staff" in page
+
+
+@pytest.mark.parametrize("path", ["/staff/c/letter/export/", "/staff/c/letter/delivery/"])
+def test_a_moderator_opening_the_export_is_told_which_permission_is_missing(campaign, moderator, path):
+    response = moderator.get(path)
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You need the “Can export signatures and delivery packs” permission (Campaign managers have it)." in page
+    assert "Open letter administration" in page and 'id="logout-form"' in page
+
+
+def test_staff_in_no_role_opening_the_overview_are_told_which_permission_is_missing(campaign, staff):
+    response = staff().get("/admin/petition/signature/overview/")
+
+    assert response.status_code == 403
+    assert (
+        "You need the “Can view signature” permission (Campaign managers and Moderators have it)."
+        in response.content.decode()
+    )
+
+
+def test_a_refusal_by_the_admin_itself_is_in_the_admins_frame_too(campaign, staff):
+    response = staff().get("/admin/petition/signature/")
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your account does not have the permission this page needs." in page
+    assert "Open letter administration" in page
+
+
+def test_someone_who_is_not_staff_gets_no_admin_frame(campaign, client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("member"))
+
+    response = client.get("/staff/c/letter/export/")
+
+    assert response.status_code in (302, 403)
+    assert "Open letter administration" not in response.content.decode()
