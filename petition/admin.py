@@ -8,7 +8,7 @@ from django.contrib.admin import helpers
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
@@ -19,7 +19,7 @@ from django.utils.timezone import localtime
 from campaign import admin as campaign_admin
 from campaign.models import Campaign
 
-from . import counting, invalidations, overview, postcodes, signing, standing
+from . import counting, invalidations, moderation, overview, postcodes, signing, standing
 from .domains import email_domain
 from .mailboxes import mailbox
 from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
@@ -144,6 +144,11 @@ class RegionFilter(admin.SimpleListFilter):
         return queryset.filter(region=self.value()) if self.value() else queryset
 
 
+def _is_key(value: str) -> bool:
+    """Whether a value from a request can name a row: digits only, and few enough for any database's integer."""
+    return value.isascii() and value.isdigit() and len(value) < 16
+
+
 class EmailDomainFilter(admin.SimpleListFilter):
     """Type a domain (e.g. spam.example) to see only signatures with addresses there or at its subdomains."""
 
@@ -172,6 +177,22 @@ class CappedPaginator(Paginator):
         return self.object_list[: self.CAP].count()
 
 
+def _queue_decision(post: QueryDict) -> tuple[Signature.MessageStatus, list[int]] | None:
+    """What the queue's form asks: a row's own button, or a bulk button over the rows ticked or shown."""
+    approve, hide = Signature.MessageStatus.APPROVED, Signature.MessageStatus.HIDDEN
+    if "approve" in post or "hide" in post:
+        status, values = (approve, post.getlist("approve")) if "approve" in post else (hide, post.getlist("hide"))
+    elif (bulk := post.get("bulk")) == "approve-shown":
+        status, values = approve, post.getlist("shown")
+    elif bulk in ("approve", "hide"):
+        status, values = (approve if bulk == "approve" else hide), post.getlist("selected")
+    else:
+        return None
+    # Never more than a page: only what was on the moderator's screen.
+    ids = [int(value) for value in values[: moderation.PER_PAGE] if _is_key(value)]
+    return (status, ids) if ids else None
+
+
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
     """Signatures are read here and changed only by the actions, which keep the count and the audit log."""
@@ -197,7 +218,8 @@ class SignatureAdmin(admin.ModelAdmin):
     # Newest first by primary key: the same order as time, from an index every table has.
     ordering = ["-pk"]
     exclude = ["ip_hash", "mailbox", "token"]
-    actions = ["invalidate", "restore", "approve_messages", "hide_messages", "resend_confirmation", "erase"]
+    # Messages are approved only in the moderation queue, where each text is on screen in full.
+    actions = ["invalidate", "restore", "hide_messages", "resend_confirmation", "erase"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -224,8 +246,40 @@ class SignatureAdmin(admin.ModelAdmin):
         return lookup == "ip_hash" or super().lookup_allowed(lookup, value, request)
 
     def get_urls(self) -> list[URLPattern]:
-        view = self.admin_site.admin_view(self.overview_view)
-        return [path("overview/", view, name="petition_signature_overview"), *super().get_urls()]
+        return [
+            path("overview/", self.admin_site.admin_view(self.overview_view), name="petition_signature_overview"),
+            path("queue/", self.admin_site.admin_view(self.queue_view), name="petition_signature_queue"),
+            *super().get_urls(),
+        ]
+
+    def queue_view(self, request: StaffRequest) -> HttpResponse:
+        """The messages waiting, each in full, with approve and hide on every one and on those selected."""
+        if not self.has_change_permission(request):
+            raise MissingPermission("petition.change_signature")
+        campaigns = list(Campaign.objects.public().order_by("-pk"))
+        chosen = request.GET.get("campaign", "")
+        campaign = next((c for c in campaigns if str(c.pk) == chosen), None)
+        if request.method == "POST":
+            decision = _queue_decision(request.POST)
+            if decision is None:
+                self.message_user(request, "Select at least one message first.", messages.WARNING)
+            else:
+                status, ids = decision
+                count = moderation.decide(ids, status, user=request.user)
+                shown = "they now show on the campaign page" if status == status.APPROVED else "nobody else sees them"
+                self.message_user(request, f"{count} message(s) {status.label.lower()}: {shown}.", messages.SUCCESS)
+            return HttpResponseRedirect(request.get_full_path())
+        page = Paginator(moderation.waiting(campaign), moderation.PER_PAGE).get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Messages waiting for moderation",
+            "opts": self.model._meta,
+            "page": page,
+            "entries": moderation.entries(page),
+            "campaigns": campaigns if len(campaigns) > 1 else [],
+            "campaign": campaign,
+        }
+        return TemplateResponse(request, "admin/petition/signature/queue.html", context)
 
     def overview_view(self, request: HttpRequest) -> TemplateResponse:
         if not self.has_view_permission(request):
@@ -266,11 +320,6 @@ class SignatureAdmin(admin.ModelAdmin):
         count = standing.restore(queryset, note=form.cleaned_data["note"], user=request.user)
         self.message_user(request, f"{count} signature(s) restored.", messages.SUCCESS)
         return None
-
-    @admin.action(description="Approve the selected messages for public display", permissions=["change"])
-    def approve_messages(self, request: StaffRequest, queryset: QuerySet[Signature]) -> None:
-        count = standing.set_message_status(queryset, Signature.MessageStatus.APPROVED, user=request.user)
-        self.message_user(request, f"{count} message(s) approved.", messages.SUCCESS)
 
     @admin.action(description="Hide the selected messages…", permissions=["change"])
     def hide_messages(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:

@@ -32,6 +32,10 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         """Confirmed signers who agreed to have their name shown."""
         return self.confirmed().filter(show_name=True)
 
+    def awaiting_moderation(self) -> Self:
+        """Messages to the minister waiting to be read: only confirmed signers' (the rest may be anyone's)."""
+        return self.confirmed().filter(message_status=Signature.MessageStatus.PENDING)
+
 
 class Signature(models.Model):
     class Status(models.TextChoices):
@@ -116,6 +120,12 @@ class Signature(models.Model):
             # bulk invalidation previews count: each rare value must not mean a scan of every row.
             models.Index(fields=["ip_hash"], name="signature_ip_hash_idx"),
             models.Index(fields=["email_domain"], name="signature_email_domain_idx"),
+            # The moderation queue, oldest first, and its count: a few thousand rows among a million.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="confirmed", message_status="pending"),
+                name="signature_message_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:

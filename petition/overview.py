@@ -41,9 +41,7 @@ def overview(campaign: Campaign, now: datetime | None = None) -> Overview:
         "confirmation_rate": totals["confirmed"] / totals["signed"] if totals["signed"] else None,
         "busiest_ips": _busiest(hour.exclude(ip_hash=""), "ip_hash"),
         "busiest_domains": _busiest(hour.exclude(email_domain=""), "email_domain"),
-        "messages_waiting": Signature.objects.for_campaign(campaign)
-        .filter(message_status=Signature.MessageStatus.PENDING)
-        .count(),
+        "messages_waiting": Signature.objects.for_campaign(campaign).awaiting_moderation().count(),
     }
 
 

@@ -84,7 +84,7 @@ def test_approved_messages_are_shown_publicly_and_hidden_ones_are_not(campaign, 
     kind = confirmed(campaign, email="a@example.org", message="Protect children now", show_name="on")
     rude = confirmed(campaign, email="b@example.org", message="Something rude", show_name="on")
 
-    act(mod_client, "approve_messages", [kind, rude])
+    mod_client.post("/admin/petition/signature/queue/", {"bulk": "approve", "selected": [kind.pk, rude.pk]})
     act(mod_client, "hide_messages", [rude], note="abusive", apply="1")
 
     page = client.get("/c/letter/").content.decode()
