@@ -14,6 +14,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from campaign import admin as campaign_admin
@@ -149,12 +151,28 @@ def _is_key(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) < 16
 
 
+class CampaignFilter(admin.SimpleListFilter):
+    """The campaign, offered only when there are several: with one, every row would say the same."""
+
+    title = "campaign"
+    parameter_name = "campaign"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        campaigns = [(str(pk), title) for pk, title in Campaign.objects.order_by("-pk").values_list("pk", "title")]
+        return campaigns if len(campaigns) > 1 else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Signature]) -> QuerySet[Signature]:
+        value = self.value()
+        return queryset.filter(campaign_id=int(value)) if value and _is_key(value) else queryset
+
+
 class EmailDomainFilter(admin.SimpleListFilter):
     """Type a domain (e.g. spam.example) to see only signatures with addresses there or at its subdomains."""
 
     title = "email domain"
     parameter_name = "email_domain"
     template = "admin/petition/signature/input_filter.html"
+    placeholder = "e.g. spam.example"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("", "")]  # a text box, not a list: there are too many domains to list
@@ -164,6 +182,30 @@ class EmailDomainFilter(admin.SimpleListFilter):
             return queryset
         domain = email_domain(typed)
         return queryset.filter(email_domain=domain) if domain else queryset.none()
+
+
+class IpHashFilter(admin.SimpleListFilter):
+    """Signatures from one address (an IPv6 /64), by its keyed hash: the whole hash, or the start the list shows."""
+
+    title = "IP hash"
+    parameter_name = "ip_hash"
+    template = "admin/petition/signature/input_filter.html"
+    placeholder = "e.g. 3f2a9c01"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("", "")]  # a text box, as for email domains
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Signature]) -> QuerySet[Signature]:
+        if not (typed := (self.value() or "").strip().lower()):
+            return queryset
+        if len(typed) >= IP_HASH_LENGTH:
+            return queryset.filter(ip_hash=typed)
+        return queryset.filter(ip_hash__startswith=typed)
+
+
+# The start of an IP hash the list shows: enough to tell sources apart by eye, short enough for a column.
+SHORT_IP_HASH = 8
+IP_HASH_LENGTH = Signature._meta.get_field("ip_hash").max_length or 32
 
 
 class CappedPaginator(Paginator):
@@ -197,18 +239,20 @@ def _queue_decision(post: QueryDict) -> tuple[Signature.MessageStatus, list[int]
 class SignatureAdmin(admin.ModelAdmin):
     """Signatures are read here and changed only by the actions, which keep the count and the audit log."""
 
-    list_display = ["__str__", "campaign", "region", "status", "message_status", "created_at", "confirmed_at"]
+    # What a moderator tells signatures apart by, within 1280 px; never an email address (only its domain).
+    list_display = ["name", "region_name", "status", "domain", "short_ip_hash", "message_excerpt", "signed_at"]
+    list_display_links = ["name"]
     list_filter = [
         "status",
-        "campaign",
+        CampaignFilter,
         RegionFilter,
         ("created_at", admin.DateFieldListFilter),
         EmailDomainFilter,
+        IpHashFilter,
         HasMessageFilter,
         "message_status",
         "invalidation_reason",
     ]
-    list_select_related = ["campaign"]
     search_fields = ["mailbox", "last_name"]
     search_help_text = "An email address (any spelling of it), or a surname."
     show_full_result_count = False
@@ -241,9 +285,46 @@ class SignatureAdmin(admin.ModelAdmin):
             return queryset.filter(mailbox=mailbox(term)), False
         return queryset.filter(last_name__iexact=term), False
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
-        # The overview links to every signature from one IP hash.
-        return lookup == "ip_hash" or super().lookup_allowed(lookup, value, request)
+    @admin.display(description="Name")
+    def name(self, signature: Signature) -> str:
+        return str(signature)
+
+    @admin.display(description="Region", ordering="region")
+    def region_name(self, signature: Signature) -> str:
+        region = postcodes.regions().get(signature.region)
+        return region.name if region else signature.region
+
+    @admin.display(description="Email domain", ordering="email_domain")
+    def domain(self, signature: Signature) -> str:
+        if not signature.email_domain:
+            return "–"
+        return format_html(
+            '<a href="?{}">{}</a>', urlencode({"email_domain": signature.email_domain}), signature.email_domain
+        )
+
+    @admin.display(description="IP hash")
+    def short_ip_hash(self, signature: Signature) -> str:
+        if not signature.ip_hash:
+            return "–"
+        return format_html(
+            '<a href="?{}"><code>{}</code></a>',
+            urlencode({"ip_hash": signature.ip_hash}),
+            signature.ip_hash[:SHORT_IP_HASH],
+        )
+
+    @admin.display(description="Message")
+    def message_excerpt(self, signature: Signature) -> str:
+        if not signature.message:
+            return "–"
+        return format_html(
+            '{} <span class="quiet">({})</span>',
+            Truncator(signature.message).chars(60),
+            signature.get_message_status_display().lower(),
+        )
+
+    @admin.display(description="Signed", ordering="created_at")
+    def signed_at(self, signature: Signature) -> str:
+        return date_format(localtime(signature.created_at), "j M Y H:i")
 
     def get_urls(self) -> list[URLPattern]:
         return [
