@@ -1,6 +1,36 @@
-"""Every staff page in the admin's frame, and 403s that say which permission is missing."""
+"""Every staff page in the admin's frame, linked from the admin home for whoever may open it, and 403s that say why."""
 
 import pytest
+
+HOME = "/admin/"
+
+
+def test_moderators_find_the_overview_and_the_queue_on_the_admin_home(campaign, confirmed, moderator):
+    confirmed(campaign, email="a@example.org", message="Waiting")
+
+    page = moderator.get(HOME).content.decode()
+
+    assert 'href="/admin/petition/signature/overview/">Moderation overview</a>' in page
+    assert 'href="/admin/petition/signature/queue/">Moderation queue</a>: 1 message waiting' in page
+    assert "/export/" not in page and "/delivery/" not in page
+
+
+def test_campaign_managers_find_the_export_and_the_delivery_pack_of_each_campaign(campaign, make_campaign, manager):
+    make_campaign(slug="draft", title="Not yet public", status="draft")
+
+    page = manager.get(HOME).content.decode()
+
+    assert f'href="/staff/c/{campaign.slug}/export/">export the signatures</a>' in page
+    assert f'href="/staff/c/{campaign.slug}/delivery/">delivery pack</a>' in page
+    assert "/staff/c/draft/" not in page
+    assert "Moderation overview" in page  # they may view signatures
+    assert "Moderation queue" not in page
+
+
+def test_staff_in_no_role_see_no_staff_links(campaign, staff):
+    page = staff().get(HOME).content.decode()
+
+    assert "Moderation and delivery" not in page
 
 
 @pytest.mark.parametrize(
