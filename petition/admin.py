@@ -285,6 +285,10 @@ class SignatureAdmin(admin.ModelAdmin):
             return queryset.filter(mailbox=mailbox(term)), False
         return queryset.filter(last_name__iexact=term), False
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+        # Without the sidebar of models, which the home page lists too: its 300 px are the columns' room at 1280 px.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
+
     @admin.display(description="Name")
     def name(self, signature: Signature) -> str:
         return str(signature)
