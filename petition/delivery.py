@@ -74,21 +74,22 @@ class PackContext(TypedDict):
     generated_at: datetime
 
 
+def _named_signatures(campaign: Campaign) -> QuerySet[Signature]:
+    # Those the recipient may name (petition.names decides, row by row; this only skips the rest unread).
+    return Signature.objects.for_campaign(campaign).confirmed().filter(show_name=True)
+
+
 def _named(campaign: Campaign) -> Iterator[Named]:
-    """Every confirmed signer, by name and area, as the recipient receives them (see petition.names)."""
+    """The confirmed signers who agreed to be named, by name and area, as the recipient receives them."""
     signers = (
-        Signature.objects.for_campaign(campaign)
-        .confirmed()
+        _named_signatures(campaign)
         .order_by("confirmed_at", "pk")
         .values_list("first_name", "last_name", "show_name", "postcode", "country")
     )
-    return (
-        (
-            shown_name(Audience.RECIPIENT, first_name=first, last_name=last, show_name=show),
-            public.place(postcode, country),
-        )
-        for first, last, show, postcode, country in signers.iterator()
-    )
+    for first, last, show, postcode, country in signers.iterator():
+        name = shown_name(Audience.RECIPIENT, first_name=first, last_name=last, show_name=show)
+        if name:
+            yield name, public.place(postcode, country)
 
 
 def context(campaign: Campaign) -> PackContext:
@@ -111,7 +112,7 @@ def request_pdf(campaign: Campaign, user: User) -> DeliveryPack:
         campaign=campaign,
         requested_by=user,
         signatures=totals.count,
-        named_total=Signature.objects.for_campaign(campaign).confirmed().count(),
+        named_total=_named_signatures(campaign).count(),
     )
     audit.record(
         user,
