@@ -123,8 +123,8 @@ def _named_signatures(campaign: Campaign) -> QuerySet[Signature]:
 def _by_region(campaign: Campaign) -> Iterator[tuple[postcodes.Region, list[tuple[str, str]]]]:
     """Each region's named signatories, as (name, place) by surname then first name, regions in the site's order.
 
-    The rows come in region order from the database; each region is sorted here, where the collation is the
-    same on SQLite and PostgreSQL, so one region's names are in memory at a time.
+    The rows come in region order from the database; each region is sorted here, in Python, so that the order
+    is the same on SQLite and PostgreSQL. Only one region's names are in memory at a time.
     """
     regions = postcodes.regions()
     order = Case(
@@ -163,9 +163,8 @@ def _groups(
     previous = after
     first = True
     for region, run in itertools.groupby(signatories, key=itemgetter(0)):
-        new_nation = first or previous is None or region.nation != previous.nation
         yield Group(
-            nation=region.nation if new_nation else "",
+            nation=region.nation if first or previous is None or region.nation != previous.nation else "",
             region=region.name if region.name != region.nation else "",
             continued=region == after and first,
             signatories=[signatory for _, signatory in run],
