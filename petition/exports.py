@@ -43,6 +43,14 @@ def _country(code: str) -> str:
     return countries.name(code) or code
 
 
+def _name(row: Row) -> str:
+    # Those who did not agree to be named are in the rows, counted, without their names.
+    name = shown_name(
+        Audience.RECIPIENT, first_name=row["first_name"], last_name=row["last_name"], show_name=row["show_name"]
+    )
+    return name or ""
+
+
 def _region(row: Row) -> str:
     region = postcodes.regions().get(row["region"])
     return region.name if region else row["region"]
@@ -52,9 +60,7 @@ COLUMNS = {
     "name": Column(
         "Name",
         ("first_name", "last_name", "show_name"),
-        lambda row: shown_name(
-            Audience.RECIPIENT, first_name=row["first_name"], last_name=row["last_name"], show_name=row["show_name"]
-        ),
+        _name,
     ),
     "postcode_district": Column(
         "Postcode district", ("postcode",), lambda row: postcodes.district(row["postcode"]) if row["postcode"] else ""

@@ -25,7 +25,7 @@ def staff_page(browser, live_server, *codenames):
     return page
 
 
-def add_signatures(campaign, domain, count, status="confirmed"):
+def add_signatures(campaign, domain, count, status="confirmed", show_name=False):
     from django.utils import timezone
 
     Signature.objects.bulk_create(
@@ -40,6 +40,7 @@ def add_signatures(campaign, domain, count, status="confirmed"):
             email_domain=domain,
             postcode="BN1 1AA",
             region="south-east",
+            show_name=show_name,
             consent_version="test",
         )
         for i in range(count)
@@ -65,7 +66,7 @@ def test_a_bulk_invalidation_shows_its_preview_before_anything_changes(browser, 
 
 
 def test_a_campaign_manager_downloads_the_signature_list(browser, live_server, real_campaign):
-    add_signatures(real_campaign, "example.org", 3)
+    add_signatures(real_campaign, "example.org", 3, show_name=True)  # named, so the export gives their names
     page = staff_page(browser, live_server, "view_campaign", "export_signatures")
 
     page.goto(live_server.url + f"/staff/c/{real_campaign.slug}/export/")

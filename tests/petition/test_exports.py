@@ -46,8 +46,8 @@ def bulk_signatures(campaign, count, confirmed_at=None, **fields):
 
 
 def test_the_export_lists_confirmed_signatures_with_the_chosen_columns(campaign, confirmed, sign, manager):
-    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ")
-    sign(campaign, email="pending@example.org")
+    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
+    sign(campaign, email="pending@example.org", show_name="on")
 
     response, body = download(manager, ["name", "postcode_district", "postcode_area", "region", "country", "signed"])
 
@@ -72,8 +72,8 @@ def test_the_signing_day_is_the_day_in_the_uk(campaign, manager):
 
 
 def test_cells_that_a_spreadsheet_would_run_are_neutralised(campaign, confirmed, manager):
-    confirmed(campaign, first_name='=HYPERLINK("http://x")', last_name="+1", email="a@example.org")
-    confirmed(campaign, first_name="@SUM(A1)", last_name="-2", email="b@example.org")
+    confirmed(campaign, first_name='=HYPERLINK("http://x")', last_name="+1", email="a@example.org", show_name="on")
+    confirmed(campaign, first_name="@SUM(A1)", last_name="-2", email="b@example.org", show_name="on")
 
     _, body = download(manager, ["name"])
 
