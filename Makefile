@@ -100,9 +100,9 @@ test: venv browser fonts
 	CHROMIUM_PATH=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## test-fast: the inner loop, in seconds: every test but the browser and the slow ones (see pyproject's markers),
-## on a test database kept between runs (new migrations are applied to it)
+## on a test database kept between runs, one per checkout (new migrations are applied to it)
 test-fast: venv
-	TEST_SQLITE_PATH=$${TMPDIR:-/tmp}/petition-test-fast-$$(id -u).sqlite3 \
+	TEST_SQLITE_PATH=$(CURDIR)/$(VENV)/test-fast.sqlite3 \
 		$(VENV)/bin/pytest -m "not browser and not slow" --reuse-db -q $(PYTEST_ARGS)
 
 ## test-future: the whole suite with every clock in the process a year and a month ahead (Debian's faketime),
