@@ -1,10 +1,11 @@
 """No staff page without the second factor: the one gate in front of the admin and every /staff/ page."""
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from . import second_factor
 
@@ -28,11 +29,20 @@ class SecondFactorMiddleware:
             return self._second_factor(request)
         return self.get_response(request)
 
-    @staticmethod
-    def _gated(path: str) -> bool:
-        admin = reverse("admin:index")
-        ways_in = (reverse("accounts:verify"), reverse("admin:login"), reverse("admin:logout"))
-        return path.startswith((admin, *STAFF_PREFIXES)) and not path.startswith(ways_in)
+    def _gated(self, path: str) -> bool:
+        gated, ways_in = self._prefixes
+        return path.startswith(gated) and not path.startswith(ways_in)
+
+    @functools.cached_property
+    def _prefixes(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What is gated, and the ways in under it, as paths within the site (like path_info, whatever prefix
+        the site is served under): looked up once, as the public pages pass here too."""
+
+        def within(name: str) -> str:
+            return "/" + reverse(name).removeprefix(get_script_prefix())
+
+        ways_in = (within("accounts:verify"), within("admin:login"), within("admin:logout"))
+        return (within("admin:index"), *STAFF_PREFIXES), ways_in
 
     @staticmethod
     def _second_factor(request: HttpRequest) -> HttpResponse:

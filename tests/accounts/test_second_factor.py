@@ -9,11 +9,14 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import clear_script_prefix, set_script_prefix
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.middleware import SecondFactorMiddleware
 from tests.conftest import code_from_app, sign_in
 
 PASSWORD = "a long enough password"
@@ -205,3 +208,16 @@ def test_reset_second_factor_names_who_did_it(with_app):
     with pytest.raises(CommandError, match="no account called 'nobody'"):
         call_command("reset_second_factor", "nobody", "--by", "helper")
     assert TOTPDevice.objects.exists()
+
+
+def test_the_gate_holds_when_the_site_is_served_under_a_prefix(with_app):
+    gate = SecondFactorMiddleware(lambda request: HttpResponse("the admin"))
+    request = RequestFactory().get("/admin/", SCRIPT_NAME="/letter")
+    request.user = with_app.user
+    request.user.is_verified = lambda: False
+    set_script_prefix("/letter/")
+    try:
+        response = gate(request)
+    finally:
+        clear_script_prefix()
+    assert response.status_code == 302 and response["Location"].startswith("/letter/admin/second-factor/?next=")
