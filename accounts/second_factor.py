@@ -72,6 +72,12 @@ def _normalised(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+def wait_before_next(device: Device) -> int:
+    """Seconds before another code will be checked for this device (each wrong code doubles it)."""
+    device.refresh_from_db()
+    return _throttled(device)
+
+
 def _throttled(device: Device) -> int:
     allowed, data = device.verify_is_allowed()
     if allowed:

@@ -102,7 +102,7 @@ def setup(request: StaffRequest) -> HttpResponse:
             response = _signed_in(request, user, device, shown)
             request.session[SHOWN_ONCE] = codes
             return response
-        form.add_error("code", _wrong_code(0))
+        form.add_error("code", _wrong_code(second_factor.wait_before_next(device)))
     return _page(
         request,
         "accounts/setup.html",

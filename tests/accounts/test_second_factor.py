@@ -82,6 +82,8 @@ def test_a_wrong_code_at_setup_leaves_the_admin_shut(moderator_user, now):
 
     assert "That code did not work" in page
     assert not TOTPDevice.objects.filter(confirmed=True).exists()
+    again = client.post(SETUP, {"code": "000000"}).content.decode()
+    assert "too many have been tried: wait 2 seconds" in again
     assert client.get("/admin/").status_code == 302
     assert client.get("/staff/c/letter/export/").status_code == 302
 
