@@ -26,6 +26,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 from django.utils.html import escape
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
@@ -508,7 +509,7 @@ def test_the_csv_export_keeps_markup_as_inert_text_in_a_download(hostile, payloa
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-# 6. No staff or admin address answers anyone who is not staff.
+# 6. No staff or admin address answers anyone who is not staff, nor staff who have not given their second factor.
 
 
 def _walk(patterns, prefix=()):
@@ -538,6 +539,9 @@ PUBLIC = {
 }
 STAFF_ONLY = sorted(set(ROUTES) - PUBLIC)
 CATCH_ALL = "admin/(?P<url>.*)$"
+# The second step of signing in, open to staff who have given their password, and the way out.
+SECOND_FACTOR = {"admin/second-factor/", "admin/second-factor/set-up/", "admin/second-factor/recovery-codes/"}
+SIGN_OUT = "admin/logout/"
 
 
 @pytest.fixture
@@ -663,6 +667,7 @@ def test_the_walk_finds_every_staff_address_and_points_each_at_something_real(on
         "admin/petition/signature/<path:object_id>/change/",
         "admin/auth/user/<id>/password/",
         CATCH_ALL,
+        *SECOND_FACTOR,
     }
     assert wanted <= set(STAFF_ONLY)
     assert set(ROUTES) >= PUBLIC  # a public address removed from the site must leave this list too
@@ -678,3 +683,61 @@ def test_the_walk_finds_every_staff_address_and_points_each_at_something_real(on
     # A superuser finds something at each, so a 404 for an outsider means refusal, not a wrong address.
     assert not_found == []
     assert admin_client.get("/staff/c/letter/delivery/print/").status_code == 200
+
+
+def password_only():
+    """Superusers (so every permission) who gave the right password and no code: one with an authenticator app, one
+    who has not set one up yet."""
+    with_app = User.objects.create_superuser("has-app")
+    TOTPDevice.objects.create(user=with_app, name="Authenticator app", confirmed=True)
+    without_app = User.objects.create_superuser("no-app")
+    clients = {"staff with an app": Client(), "staff without one": Client()}
+    clients["staff with an app"].force_login(with_app)
+    clients["staff without one"].force_login(without_app)
+    return clients
+
+
+def reached_without_second_factor(client, method, path):
+    """None if the visitor is sent to give their code (or to set an app up), or to sign in; otherwise what they got."""
+    response = getattr(client, method)(path)
+    for _ in range(3):
+        if response.status_code not in (301, 302):
+            return f"{response.status_code} at {response.request['PATH_INFO']}"
+        location = urlsplit(response.headers["Location"])
+        if location.path.startswith("/admin/second-factor/") or location.path == "/admin/login/":
+            return None
+        if location.netloc not in ("", "testserver"):
+            return f"sent off the site to {response.headers['Location']}"
+        response = client.get(response.headers["Location"])
+    return f"redirected on and on from {path}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", sorted(set(STAFF_ONLY) - SECOND_FACTOR - {SIGN_OUT}))
+def test_no_staff_address_answers_staff_who_have_not_given_their_second_factor(one_of_everything, route):
+    parts, _ = ROUTES[route]
+    path = staff_path(parts, one_of_everything)
+    visitors = password_only()
+    before = snapshot()
+
+    reached = {
+        f"{who} {method.upper()}": reached_without_second_factor(client, method, path)
+        for who, client in visitors.items()
+        for method in ("get", "post")
+    }
+
+    assert {attempt: what for attempt, what in reached.items() if what} == {}, path
+    assert snapshot() == before
+    assert not TOTPDevice.objects.filter(user__username="no-app", confirmed=True).exists()
+
+
+def test_before_the_second_factor_its_own_pages_lead_only_to_the_code(one_of_everything):
+    visitors = password_only()
+    with_app, without_app = visitors["staff with an app"], visitors["staff without one"]
+
+    assert with_app.get("/admin/second-factor/set-up/")["Location"].startswith("/admin/second-factor/?")
+    assert without_app.get("/admin/second-factor/")["Location"].startswith("/admin/second-factor/set-up/?")
+    for client in visitors.values():
+        assert client.get("/admin/second-factor/recovery-codes/")["Location"].startswith("/admin/second-factor/?")
+        assert client.post("/admin/second-factor/recovery-codes/").status_code == 302
+    assert not TOTPDevice.objects.filter(user__username="no-app", confirmed=True).exists()

@@ -1,26 +1,33 @@
-"""Staff in a real browser: previewing a bulk invalidation before it runs, and downloading the export."""
+"""Staff in a real browser: signing in with a second factor, previewing a bulk invalidation before it runs, and
+downloading the export."""
 
 import csv
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from petition.models import Invalidation, Signature
+from tests.conftest import code_from_app
 
 pytestmark = pytest.mark.browser
 
 
 def staff_page(browser, live_server, *codenames):
-    """A browser page signed in, through the login form, as staff with the given permissions."""
+    """A browser page signed in, through the login form and the code from an authenticator app, as staff with the
+    given permissions."""
     user = User.objects.create_user("staffer", password="a long enough password", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.goto(live_server.url + "/admin/login/")
     page.get_by_label("Username").fill("staffer")
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(code_from_app(device))
+    page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(live_server.url + "/admin/")
     return page
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from petition.models import AuditEntry, Signature
+from tests.conftest import sign_in
 
 EXPORT = "/staff/c/letter/export/"
 
@@ -112,7 +113,7 @@ def test_staff_without_the_export_permission_cannot_export(campaign, confirmed, 
     user = User.objects.create_user("someone", password="x", is_staff=True)
     user.groups.set(Group.objects.filter(name__in=groups))
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     confirmed(campaign)
 
     assert client.get(EXPORT, {"columns": ["name"], "download": "1"}).status_code == 403

@@ -2,6 +2,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from petition.signing import hash_ip
+from tests.conftest import sign_in
 
 OVERVIEW = "/admin/petition/signature/overview/"
 
@@ -35,7 +36,7 @@ def test_the_overview_links_lead_to_the_signatures_of_that_source(campaign, sign
 def test_staff_without_a_role_cannot_see_the_overview(campaign, db):
     user = User.objects.create_user("nobody", password="x", is_staff=True)
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     assert client.get(OVERVIEW).status_code == 403
 
 
