@@ -281,8 +281,12 @@ SIGN_FORM_MIN_SECONDS = env.int("SIGN_FORM_MIN_SECONDS", default=3)
 # Seconds a loaded sign form stays valid: long enough to read the letter, short enough that a harvested
 # form is soon useless. An expired form is shown again with every input kept and a fresh clock.
 SIGN_FORM_MAX_AGE = env.int("SIGN_FORM_MAX_AGE", default=30 * 60)
+# Soft: past these a signature is held for review, not refused (a school or a rally shares one address).
 SIGN_LIMITS_PER_IP = env_limits("SIGN_LIMITS_PER_IP", "10/60,100/3600")
 SIGN_LIMITS_PER_DOMAIN = env_limits("SIGN_LIMITS_PER_DOMAIN", "20/60,200/3600")
+# Hard: past these signing is refused, so that a flood cannot fill the database with held signatures.
+SIGN_CEILINGS_PER_IP = env_limits("SIGN_CEILINGS_PER_IP", "100/60,1000/3600")
+SIGN_CEILINGS_PER_DOMAIN = env_limits("SIGN_CEILINGS_PER_DOMAIN", "200/60,2000/3600")
 SIGN_LIMITS_PER_MAILBOX = env_limits("SIGN_LIMITS_PER_MAILBOX", "3/3600")
 RESEND_LIMITS_PER_IP = env_limits("RESEND_LIMITS_PER_IP", "5/60,20/3600")
 # The large providers that carry most people's mail: never limited by domain.

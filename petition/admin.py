@@ -21,10 +21,10 @@ from django.utils.timezone import localtime
 from campaign import admin as campaign_admin
 from campaign.models import Campaign
 
-from . import counting, invalidations, moderation, overview, postcodes, signing, standing
+from . import counting, holding, invalidations, moderation, overview, postcodes, signing, standing
 from .domains import email_domain
 from .mailboxes import mailbox
-from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
+from .models import AuditEntry, Invalidation, OutgoingEmail, Signature, SigningPolicy
 from .roles import MissingPermission
 
 if TYPE_CHECKING:
@@ -89,6 +89,12 @@ class NoteForm(forms.Form):
     note = forms.CharField(max_length=250, help_text="Why, for the audit log. No personal data, please.")
 
 
+class ReleaseForm(forms.Form):
+    note = forms.CharField(
+        required=False, max_length=250, help_text="What you checked, for the audit log. No personal data, please."
+    )
+
+
 def _confirm(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
@@ -130,6 +136,26 @@ class HasMessageFilter(admin.SimpleListFilter):
             return queryset.exclude(message="")
         if self.value() == "no":
             return queryset.filter(message="")
+        return queryset
+
+
+class HeldFilter(admin.SimpleListFilter):
+    """Signatures held for review (not yet released or invalidated), by why they were held."""
+
+    title = "held for review"
+    parameter_name = "held"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Held, for any reason"), *Signature.HeldReason.choices, ("no", "Not held")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Signature]) -> QuerySet[Signature]:
+        value = self.value()
+        if value == "yes":
+            return queryset & Signature.objects.held()
+        if value in Signature.HeldReason.values:
+            return queryset & Signature.objects.held().filter(held_reason=value)
+        if value == "no":
+            return queryset.filter(held_at__isnull=True)
         return queryset
 
 
@@ -240,10 +266,11 @@ class SignatureAdmin(admin.ModelAdmin):
     """Signatures are read here and changed only by the actions, which keep the count and the audit log."""
 
     # What a moderator tells signatures apart by, within 1280 px; never an email address (only its domain).
-    list_display = ["name", "region_name", "status", "domain", "short_ip_hash", "message_excerpt", "signed_at"]
+    list_display = ["name", "region_name", "standing", "domain", "short_ip_hash", "message_excerpt", "signed_at"]
     list_display_links = ["name"]
     list_filter = [
         "status",
+        HeldFilter,
         CampaignFilter,
         RegionFilter,
         ("created_at", admin.DateFieldListFilter),
@@ -263,7 +290,7 @@ class SignatureAdmin(admin.ModelAdmin):
     ordering = ["-pk"]
     exclude = ["ip_hash", "mailbox", "token"]
     # Messages are approved only in the moderation queue, where each text is on screen in full.
-    actions = ["invalidate", "restore", "hide_messages", "resend_confirmation", "erase"]
+    actions = ["release", "invalidate", "restore", "hide_messages", "resend_confirmation", "erase"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -292,6 +319,17 @@ class SignatureAdmin(admin.ModelAdmin):
     @admin.display(description="Name")
     def name(self, signature: Signature) -> str:
         return str(signature)
+
+    # Not "status": a model field of that name would be shown instead.
+    @admin.display(description="Status", ordering="status")
+    def standing(self, signature: Signature) -> str:
+        if signature.held_at is None:
+            return signature.get_status_display()
+        return format_html(
+            '{} <span class="quiet">(held: {})</span>',
+            signature.get_status_display(),
+            signature.get_held_reason_display().lower(),
+        )
 
     @admin.display(description="Region", ordering="region")
     def region_name(self, signature: Signature) -> str:
@@ -384,6 +422,20 @@ class SignatureAdmin(admin.ModelAdmin):
             context |= overview.overview(campaign)
         return TemplateResponse(request, "admin/petition/signature/overview.html", context)
 
+    @admin.action(description="Release the selected held signatures…", permissions=["change"])
+    def release(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
+        held = queryset & Signature.objects.held()
+        form = _confirm(self, request, held, form_class=ReleaseForm, title="Release held signatures", verb="Release")
+        if isinstance(form, TemplateResponse):
+            return form
+        count = standing.release(held, note=form.cleaned_data["note"], user=request.user)
+        self.message_user(
+            request,
+            f"{count} signature(s) released: the confirmed ones count now, the rest once their signers confirm.",
+            messages.SUCCESS,
+        )
+        return None
+
     @admin.action(description="Invalidate the selected signatures…", permissions=["change"])
     def invalidate(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
         form = _confirm(
@@ -432,6 +484,38 @@ class SignatureAdmin(admin.ModelAdmin):
         count = standing.erase(queryset, note=form.cleaned_data["note"], user=request.user)
         self.message_user(request, f"Personal data of {count} signer(s) erased; the counts are unchanged.")
         return None
+
+
+@admin.register(SigningPolicy)
+class SigningPolicyAdmin(admin.ModelAdmin):
+    """The switch that holds every new signature on a campaign for review; each change is audited."""
+
+    list_display = ["campaign", "hold_all", "held_now", "changed_at", "changed_by"]
+    list_select_related = ["campaign", "changed_by"]
+    fields = ["campaign", "hold_all", "held_now", "changed_at", "changed_by"]
+    readonly_fields = ["held_now", "changed_at", "changed_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SigningPolicy | None = None) -> list[str]:
+        return ["campaign", *self.readonly_fields] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: SigningPolicy | None = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: SigningPolicy, form: forms.ModelForm[SigningPolicy], change: bool
+    ) -> None:
+        # The admin site lets in only active staff: the user is a User, never AnonymousUser.
+        holding.set_holding(obj.campaign, hold=obj.hold_all, user=cast("User", request.user))
+        obj.refresh_from_db()
+
+    @admin.display(description="Held for review now")
+    def held_now(self, policy: SigningPolicy) -> str:
+        if not policy.pk:
+            return "–"
+        count = Signature.objects.for_campaign(policy.campaign_id).held().count()
+        query = urlencode({"held": "yes", "campaign": str(policy.campaign_id)})
+        url = reverse("admin:petition_signature_changelist") + "?" + query
+        return format_html('<a href="{}">{} signature{}</a>', url, intcomma(count), "" if count == 1 else "s")
 
 
 @admin.register(OutgoingEmail)

@@ -20,6 +20,7 @@ ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
         ("petition", "outgoingemail", ["view"]),
         ("petition", "auditentry", ["view"]),
         ("petition", "invalidation", ["view", "add", "change"]),
+        ("petition", "signingpolicy", ["view", "add", "change"]),
         ("campaign", "campaign", ["view"]),
     ],
     "Campaign managers": [
@@ -31,6 +32,7 @@ ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
         ("petition", "signature", ["view", "export_signatures"]),
         ("petition", "auditentry", ["view"]),
         ("petition", "invalidation", ["view"]),
+        ("petition", "signingpolicy", ["view"]),
     ],
 }
 

@@ -91,17 +91,24 @@ def _campaign(slug: str) -> Campaign:
 
 
 def _campaign_for_signing(slug: str) -> Campaign:
-    """The campaign, from this process's memory if seen in the last few seconds: signing's hot path."""
+    """The campaign with its signing policy, from this process's memory if seen in the last few seconds:
+    signing's hot path."""
     key = f"campaign:{slug}"
     campaign: Campaign | None = caches["local"].get(key)
     if campaign is None:
-        campaign = _campaign(slug)
+        campaign = get_object_or_404(Campaign.objects.public().select_related("signing_policy"), slug=slug)
         caches["local"].set(key, campaign, settings.CAMPAIGN_CACHE_SECONDS)
     return campaign
 
 
-def _rate_limited(request: HttpRequest, campaign: Campaign, wait: int) -> HttpResponse:
-    context = {"campaign": campaign, "minutes": math.ceil(wait / 60)}
+def _rate_limited(request: HttpRequest, campaign: Campaign, wait: int, form: SignForm | ResendForm) -> HttpResponse:
+    """Asked to wait: the form again, with everything typed kept, to send once the wait is over."""
+    context = {
+        "campaign": campaign,
+        "minutes": math.ceil(wait / 60),
+        "form": form,
+        "signing": isinstance(form, SignForm),
+    }
     response = render(request, "petition/rate_limited.html", context, status=429)
     response["Retry-After"] = str(wait)
     return response
@@ -129,9 +136,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         ip_hash = signing.hash_ip(ratelimits.client_ip(request))
         address = form.cleaned_data["email"]
         domain = domains.registrable(address.rpartition("@")[2])
-        if wait := ratelimits.signing_wait(ip_hash, domain, mailbox(address)):
-            return _rate_limited(request, campaign, wait)
-        signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash)
+        verdict = ratelimits.signing_verdict(ip_hash, domain, mailbox(address))
+        if verdict.wait:
+            return _rate_limited(request, campaign, verdict.wait, form)
+        signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash, over_soft_limit=verdict.hold)
         return redirect("petition:check_email", slug)
     # The form's clock is tied to the visitor's CSRF cookie, which a first visit gets now.
     get_token(request)
@@ -150,7 +158,7 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
     form = ResendForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         if wait := ratelimits.resend_wait(signing.hash_ip(ratelimits.client_ip(request))):
-            return _rate_limited(request, campaign, wait)
+            return _rate_limited(request, campaign, wait, form)
         signing.ask_to_resend(campaign, form.cleaned_data["email"])
         return redirect("petition:check_email", slug)
     return render(request, "petition/resend.html", {"campaign": campaign, "form": form})
