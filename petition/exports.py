@@ -1,11 +1,13 @@
 """The verified signature list for delivery, as CSV that streams and is safe to open in a spreadsheet.
 
 Rows are read with a server-side cursor in chunks and written as they are
-read, so memory stays flat however many there are. defusedcsv neutralises
-cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR).
+read, so memory stays flat however many there are. Every cell passes through
+`spreadsheet_safe`, which neutralises what a spreadsheet would run as a
+formula, however it is disguised; defusedcsv's writer stays as a second guard.
 """
 
 import functools
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -81,12 +83,32 @@ def rows(campaign: Campaign, columns: Iterable[str]) -> Iterator[list[str]]:
     yield [column.header for column in chosen]
     signatures = Signature.objects.for_campaign(campaign).confirmed().order_by("pk").values(*fields)
     for row in signatures.iterator(chunk_size=CHUNK):
-        yield [_neutralise(column.value(row)) for column in chosen]
+        yield [spreadsheet_safe(column.value(row)) for column in chosen]
 
 
-def _neutralise(cell: str) -> str:
-    # defusedcsv covers = + - @ | %; a leading tab or carriage return can start a formula too.
-    return f"'{cell}" if cell[:1] in ("\t", "\r") else cell
+# What starts a formula (or a DDE command) in Excel, LibreOffice or Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "%")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as text a spreadsheet shows rather than runs: prefixed with ' if it could start a formula.
+
+    Spreadsheets may read full-width and other compatibility forms (＝, ＋, ＠, －) as the plain sign, and
+    skip leading spaces, byte-order marks and invisible format characters (zero-width space, joiners, direction
+    marks), so the test is on the cell as NFKC folds it with those stripped; defusedcsv checks only the
+    first character as typed. One function for every CSV the site writes.
+    """
+    if cell[:1] in ("\t", "\r"):
+        return f"'{cell}"
+    folded = unicodedata.normalize("NFKC", cell)
+    start = next((char for char in folded if not _invisible(char)), "")
+    return f"'{cell}" if start in FORMULA_STARTS else cell
+
+
+def _invisible(char: str) -> bool:
+    # White space (Zs, Zl, Zp and the control characters among them), other controls, and format characters
+    # (Cf: the byte-order mark, zero-width space and joiners, soft hyphen, direction marks).
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
 
 class _Echo:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
+from petition.exports import spreadsheet_safe
 from petition.models import AuditEntry, Signature
 
 EXPORT = "/staff/c/letter/export/"
@@ -80,6 +81,53 @@ def test_cells_that_a_spreadsheet_would_run_are_neutralised(campaign, confirmed,
     names = [line[0] for line in csv.reader(io.StringIO(body.removeprefix("\ufeff")))][1:]
     assert all(not name.startswith(("=", "+", "-", "@")) for name in names)
     assert '\'=HYPERLINK("http://x") +1' in names
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "=1+1",
+        "+44 20 7946 0000",
+        "-2",
+        "@SUM(A1)",
+        "|calc",
+        "%0A",
+        "\tfoo",
+        "\rfoo",
+        '＝HYPERLINK("http://x")',  # full-width equals sign
+        "＋1",  # full-width plus
+        "＠SUM(A1)",  # full-width commercial at
+        "－2",  # full-width hyphen-minus
+        "﹦1",  # small equals sign
+        "\ufeff=1",  # a byte-order mark first
+        "\u200b=1",  # zero-width space
+        "\u200d\u2060+1",  # zero-width joiner, word joiner
+        "\u202e=1",  # right-to-left override
+        "  =1",
+        "\u3000＝1",  # ideographic space, then a full-width sign
+        "\xa0@x",  # no-break space
+        "\n=1",
+    ],
+)
+def test_a_cell_that_could_start_a_formula_however_disguised_is_neutralised(cell):
+    assert spreadsheet_safe(cell) == f"'{cell}"
+
+
+@pytest.mark.parametrize("cell", ["", "Asha Patel", "O'Brien", "Zoë", "a=b", "1-2", "Łódź", "\u200b", "名前"])
+def test_an_ordinary_cell_is_left_as_it_is(cell):
+    assert spreadsheet_safe(cell) == cell
+
+
+def test_disguised_formulas_in_names_and_messages_are_neutralised_in_the_export(campaign, confirmed, manager):
+    signature = confirmed(
+        campaign, first_name='\ufeff＝HYPERLINK("http://x")', last_name="Patel", email="a@example.org", message="x"
+    )
+    Signature.objects.filter(pk=signature.pk).update(message="\u200b＠SUM(A1)", message_status="approved")
+
+    _, body = download(manager, ["name", "message"])
+
+    (row,) = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))[1:]
+    assert row == ['\'\ufeff＝HYPERLINK("http://x") Patel', "'\u200b＠SUM(A1)"]
 
 
 def test_only_approved_messages_are_exported(campaign, confirmed, manager):
