@@ -33,6 +33,8 @@ class Column:
     header: str
     fields: tuple[str, ...]
     value: Callable[[Row], str]
+    # What the column holds, in words, on the page that offers the export.
+    description: str = ""
 
 
 def _postcode_area(row: Row) -> str:
@@ -57,20 +59,32 @@ COLUMNS = {
         lambda row: shown_name(
             Audience.RECIPIENT, first_name=row["first_name"], last_name=row["last_name"], show_name=row["show_name"]
         ),
+        "the signer's name, as the delivery pack gives it",
     ),
     "postcode_district": Column(
-        "Postcode district", ("postcode",), lambda row: postcodes.district(row["postcode"]) if row["postcode"] else ""
+        "Postcode district",
+        ("postcode",),
+        lambda row: postcodes.district(row["postcode"]) if row["postcode"] else "",
+        "the first half of the postcode (BN1), never the whole postcode; blank outside the UK",
     ),
-    "postcode_area": Column("Postcode area", ("postcode",), _postcode_area),
-    "region": Column("Region", ("region",), _region),
-    "country": Column("Country", ("country",), lambda row: _country(row["country"])),
+    "postcode_area": Column(
+        "Postcode area", ("postcode",), _postcode_area, "the postcode's letters (BN); blank outside the UK"
+    ),
+    "region": Column("Region", ("region",), _region, "the region counted (South East, Wales, Outside the UK)"),
+    "country": Column("Country", ("country",), lambda row: _country(row["country"]), "the country the signer lives in"),
     # The day in the UK, where the letter is delivered: 23:30 UTC on a summer evening is already tomorrow.
-    "signed": Column("Signed on", ("confirmed_at",), lambda row: timezone.localdate(row["confirmed_at"]).isoformat()),
+    "signed": Column(
+        "Signed on",
+        ("confirmed_at",),
+        lambda row: timezone.localdate(row["confirmed_at"]).isoformat(),
+        "the day the signature was confirmed, in UK time",
+    ),
     "message": Column(
         "Message to the minister",
         ("message", "message_status"),
         # Only what moderators approved goes to the minister.
         lambda row: row["message"] if row["message_status"] == Signature.MessageStatus.APPROVED else "",
+        "the signer's message, only once moderators have approved it",
     ),
 }
 DEFAULT_COLUMNS = ["name", "postcode_district", "region", "signed"]

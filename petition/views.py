@@ -1,6 +1,6 @@
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.contrib import admin
@@ -248,12 +248,22 @@ def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str
 
 @staff_member_required
 @permission_required("petition.export_signatures")
+@require_http_methods(["GET", "HEAD", "POST"])
 def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
-    """Choose columns, then download the verified signature list as CSV; every download is audited."""
+    """GET says what the export holds and offers the columns; only the POST downloads it, audited.
+
+    A link on another site can make a browser GET, never POST with our CSRF token: nobody exports unawares.
+    """
     campaign = get_object_or_404(Campaign, slug=slug)
-    form = ExportForm(request.GET or None)
+    form = ExportForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
-        context = {"campaign": campaign, "form": form, "title": "Export the verified signatures"}
+        context = {
+            "campaign": campaign,
+            "form": form,
+            "title": "Export the verified signatures",
+            "count": counting.totals(campaign).count,
+            "columns": exports.COLUMNS.values(),
+        }
         return _staff_page(request, "petition/staff/export.html", context)
     columns = form.cleaned_data["columns"]
     audit.record(
@@ -264,18 +274,26 @@ def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | Stream
         columns=columns,
         filters={"status": "confirmed"},
     )
-    response = StreamingHttpResponse(exports.csv_lines(campaign, columns), content_type="text/csv; charset=utf-8")
-    filename = f"{campaign.slug}-signatures-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _csv_download(exports.csv_lines(campaign, columns), f"{campaign.slug}-signatures")
+
+
+def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
+    """A CSV file streamed as it is written, dated, never kept by a cache."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
     response["Cache-Control"] = "no-store"
     return response
 
 
 @staff_member_required
 @permission_required("petition.export_signatures")
+@require_http_methods(["GET", "HEAD", "POST"])
 def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
-    """The pack for the minister as a page to print; each one is audited."""
+    """GET says what the pack to print holds; the POST opens it, and each one opened is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
+    if request.method != "POST":
+        context = {"campaign": campaign, "title": "Print the delivery pack", "count": counting.totals(campaign).count}
+        return _staff_page(request, "petition/staff/delivery_print.html", context)
     audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
@@ -286,7 +304,9 @@ def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
         columns=["name", "area"],
         filters={"status": "confirmed"},
     )
-    return render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+    response = render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_member_required

@@ -34,8 +34,8 @@ def test_the_campaign_page_lists_only_those_who_ticked_the_box_by_first_name_ini
 
 
 def test_the_recipient_gets_every_full_name_and_area_in_the_pack_and_the_export(named_and_unnamed, manager):
-    pack = manager.get("/staff/c/letter/delivery/print/").content.decode()
-    export = manager.get("/staff/c/letter/export/", {"columns": ["name", "region"]})
+    pack = manager.post("/staff/c/letter/delivery/print/").content.decode()
+    export = manager.post("/staff/c/letter/export/", {"columns": ["name", "region"]})
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode().removeprefix("\ufeff"))))
 
     assert "<li>Asha Patel, Brighton</li>" in pack and "<li>Ben Okafor, Edinburgh</li>" in pack
