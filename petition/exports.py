@@ -1,4 +1,5 @@
-"""The verified signature list for delivery, as CSV that streams and is safe to open in a spreadsheet.
+"""The verified signature list for delivery, and the contacts of those who asked to hear more, as CSV that
+streams and is safe to open in a spreadsheet.
 
 Rows are read with a server-side cursor in chunks and written as they are
 read, so memory stays flat however many there are. Every cell passes through
@@ -18,8 +19,8 @@ from django_countries import countries
 
 from campaign.models import Campaign
 
-from . import postcodes
-from .models import Signature
+from . import consent, postcodes
+from .models import Signature, SignatureQuerySet
 from .names import Audience, shown_name
 
 CHUNK = 5000
@@ -90,13 +91,58 @@ COLUMNS = {
 DEFAULT_COLUMNS = ["name", "postcode_district", "region", "signed"]
 
 
+def _agreed_on(row: Row) -> str:
+    return timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M")
+
+
+# The list the charity may use: only signers who ticked the box, with what they agreed to and when.
+CONTACT_COLUMNS = [
+    Column(
+        "Name",
+        ("first_name", "last_name", "show_name"),
+        lambda row: shown_name(
+            Audience.STAFF, first_name=row["first_name"], last_name=row["last_name"], show_name=row["show_name"]
+        ),
+        "the signer's first and last name, as typed",
+    ),
+    Column("Email address", ("email",), lambda row: row["email"], "the address they signed with and confirmed"),
+    # When they ticked the box and sent the form (UK time); confirming their address came after.
+    Column("Agreed on", ("created_at",), _agreed_on, "when they sent the form with the box ticked, in UK time"),
+    Column(
+        "Address confirmed on",
+        ("confirmed_at",),
+        lambda row: timezone.localtime(row["confirmed_at"]).strftime("%Y-%m-%d %H:%M"),
+        "when they opened the link in our email and confirmed, in UK time",
+    ),
+    Column(
+        "Wording agreed to",
+        ("contact_wording",),
+        lambda row: consent.contact_wording(row["contact_wording"]),
+        "the words of the box they ticked, exactly as the sign form showed them",
+    ),
+]
+
+
 def rows(campaign: Campaign, columns: Iterable[str]) -> Iterator[list[str]]:
     """The header, then one list of cells per confirmed signature, oldest first, read in chunks."""
     chosen = [COLUMNS[key] for key in columns]
+    return _table(Signature.objects.for_campaign(campaign).confirmed(), chosen)
+
+
+def contacts(campaign: Campaign) -> SignatureQuerySet:
+    """The signatures the contacts export lists: confirmed, valid, not erased, and asking to hear more."""
+    return Signature.objects.for_campaign(campaign).contactable()
+
+
+def contact_rows(campaign: Campaign) -> Iterator[list[str]]:
+    """The header, then name, address, when they agreed and to what, for each signer who asked to hear more."""
+    return _table(contacts(campaign), CONTACT_COLUMNS)
+
+
+def _table(signatures: SignatureQuerySet, chosen: list[Column]) -> Iterator[list[str]]:
     fields = sorted({field for column in chosen for field in column.fields})
     yield [column.header for column in chosen]
-    signatures = Signature.objects.for_campaign(campaign).confirmed().order_by("pk").values(*fields)
-    for row in signatures.iterator(chunk_size=CHUNK):
+    for row in signatures.order_by("pk").values(*fields).iterator(chunk_size=CHUNK):
         yield [spreadsheet_safe(column.value(row)) for column in chosen]
 
 
@@ -134,7 +180,16 @@ class _Echo:
 
 def csv_lines(campaign: Campaign, columns: Iterable[str]) -> Iterator[str]:
     """The export as CSV text, a line at a time, starting with a byte-order mark for spreadsheets."""
+    return _csv(rows(campaign, columns))
+
+
+def contact_csv_lines(campaign: Campaign) -> Iterator[str]:
+    """The contacts export as CSV text, a line at a time, like csv_lines."""
+    return _csv(contact_rows(campaign))
+
+
+def _csv(table: Iterator[list[str]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"
-    for row in rows(campaign, columns):
+    for row in table:
         yield writer.writerow(row)

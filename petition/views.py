@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import Campaign
 
-from . import audit, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -275,6 +275,33 @@ def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | Stream
         filters={"status": "confirmed"},
     )
     return _csv_download(exports.csv_lines(campaign, columns), f"{campaign.slug}-signatures")
+
+
+@staff_member_required
+@permission_required("petition.export_contacts")
+@require_http_methods(["GET", "HEAD", "POST"])
+def export_contacts(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
+    """The signers who asked to hear more, with their addresses: described by GET, downloaded by POST, audited."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    count = exports.contacts(campaign).count()
+    if request.method != "POST":
+        context = {
+            "campaign": campaign,
+            "title": "Export the contacts who asked to hear more",
+            "count": count,
+            "columns": exports.CONTACT_COLUMNS,
+            "wording": consent.CONTACT_LABEL,
+        }
+        return _staff_page(request, "petition/staff/contacts.html", context)
+    audit.record(
+        request.user,
+        AuditEntry.Action.EXPORT_CONTACTS,
+        count,
+        campaign=campaign,
+        columns=[column.header for column in exports.CONTACT_COLUMNS],
+        filters={"status": "confirmed", "contact_opt_in": True},
+    )
+    return _csv_download(exports.contact_csv_lines(campaign), f"{campaign.slug}-contacts")
 
 
 def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
