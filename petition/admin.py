@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -229,6 +230,14 @@ class IpHashFilter(admin.SimpleListFilter):
         return queryset.filter(ip_hash__startswith=typed)
 
 
+# Fields a list's URL may not filter on: each holds an email address or a secret.
+HIDDEN_LOOKUPS = {"email", "mailbox", "token"}
+
+
+def _finds_by_email(request: HttpRequest) -> bool:
+    return request.user.has_perm("petition.find_by_email") or request.user.has_perm("petition.view_email")
+
+
 # The start of an IP hash the list shows: enough to tell sources apart by eye, short enough for a column.
 SHORT_IP_HASH = 8
 IP_HASH_LENGTH = Signature._meta.get_field("ip_hash").max_length or 32
@@ -281,13 +290,15 @@ class SignatureAdmin(admin.ModelAdmin):
         "invalidation_reason",
     ]
     search_fields = ["mailbox", "last_name"]
-    search_help_text = "An email address (any spelling of it), or a surname."
+    search_help_text = "A surname."
     show_full_result_count = False
     paginator = CappedPaginator
     # Half Django's default: each row costs several formatted cells, and moderators page by filter, not by scrolling.
     list_per_page = 50
     # Newest first by primary key: the same order as time, from an index every table has.
     ordering = ["-pk"]
+    # Never shown: the address folded for uniqueness, the IP hash in full (the list links its start) and the
+    # secret in the signer's links. The address itself is shown only to those who hold view_email.
     exclude = ["ip_hash", "mailbox", "token"]
     # Messages are approved only in the moderation queue, where each text is on screen in full.
     actions = ["release", "invalidate", "restore", "hide_messages", "resend_confirmation", "erase"]
@@ -298,8 +309,26 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Signature | None = None) -> bool:
         return False
 
+    def get_exclude(self, request: HttpRequest, obj: Signature | None = None) -> list[str]:
+        hidden = list(self.exclude or [])
+        return hidden if request.user.has_perm("petition.view_email") else [*hidden, "email"]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Signature | None = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields if field.name not in self.exclude]
+        hidden = self.get_exclude(request, obj)
+        return [field.name for field in self.model._meta.fields if field.name not in hidden]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # Django lets a list's URL filter on any field (?email__startswith=a): that would read addresses
+        # letter by letter. Addresses are found only by the search, whole.
+        if lookup.partition("__")[0] in HIDDEN_LOOKUPS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        if _finds_by_email(request):
+            changelist.search_help_text = "An email address (any spelling of it, the whole address), or a surname."
+        return changelist
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Signature], search_term: str
@@ -309,6 +338,11 @@ class SignatureAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if "@" in term:
+            if not _finds_by_email(request):
+                # Whether an address signed is itself personal data: only moderators, handling a request, ask.
+                explanation = MissingPermission("petition.find_by_email").explanation()
+                self.message_user(request, f"Nothing was searched. {explanation}", messages.WARNING)
+                return queryset.none(), False
             return queryset.filter(mailbox=mailbox(term)), False
         return queryset.filter(last_name__iexact=term), False
 

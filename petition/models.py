@@ -36,6 +36,10 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         """Confirmed signers who agreed to have their name shown."""
         return self.confirmed().filter(show_name=True)
 
+    def contactable(self) -> Self:
+        """Confirmed signers who asked to hear about the campaign: the only addresses staff may take away."""
+        return self.confirmed().filter(contact_opt_in=True, erased_at__isnull=True).exclude(email="")
+
     def awaiting_moderation(self) -> Self:
         """Messages to the minister waiting to be read: only confirmed signers' (the rest may be anyone's)."""
         return self.confirmed().filter(message_status=Signature.MessageStatus.PENDING)
@@ -82,6 +86,8 @@ class Signature(models.Model):
     region = models.CharField(max_length=40, help_text="Key of the region counted, from the postcode or 'outside-uk'.")
     show_name = models.BooleanField(default=False)
     contact_opt_in = models.BooleanField(default=False)
+    # The key of the contact box's words the signer saw, ticked or not (petition.consent).
+    contact_wording = models.CharField(max_length=20, blank=True)
     message = models.TextField(max_length=500, blank=True)
     message_status = models.CharField(max_length=10, choices=MessageStatus, blank=True, default=MessageStatus.NONE)
     consent_version = models.CharField(max_length=20)
@@ -105,7 +111,12 @@ class Signature(models.Model):
     objects = SignatureQuerySet.as_manager()
 
     class Meta:
-        permissions = [("export_signatures", "Can export signatures and delivery packs")]
+        permissions = [
+            ("export_signatures", "Can export signatures and delivery packs"),
+            ("export_contacts", "Can export the contacts of signers who asked to hear more"),
+            ("view_email", "Can see signers' email addresses"),
+            ("find_by_email", "Can find a signer by their exact email address"),
+        ]
         constraints = [
             # One signature per inbox per campaign, however it is spelt; an erased one holds no address.
             # The mailbox first, so that staff can find a signature by its address alone.
@@ -265,6 +276,7 @@ class AuditEntry(models.Model):
         HOLD = "hold", "Started holding new signatures"
         STOP_HOLDING = "stop_holding", "Stopped holding new signatures"
         RELEASE = "release", "Released held signatures"
+        EXPORT_CONTACTS = "export_contacts", "Exported contacts (email addresses)"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

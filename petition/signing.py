@@ -30,7 +30,7 @@ from django.utils.crypto import salted_hmac
 from campaign import PRIVACY_NOTICE_VERSION
 from campaign.models import Campaign
 
-from . import audit, domains, emails, holding, postcodes
+from . import audit, consent, domains, emails, holding, postcodes
 from .mailboxes import mailbox
 from .models import AuditEntry, OutgoingEmail, ResendRequest, Signature
 
@@ -100,6 +100,7 @@ def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft
         region=area.region.key if area else postcodes.OUTSIDE_UK,
         show_name=data.get("show_name", False),
         contact_opt_in=data.get("contact_opt_in", False),
+        contact_wording=consent.CONTACT_WORDING,
         message=message,
         message_status=Signature.MessageStatus.PENDING if message else Signature.MessageStatus.NONE,
         consent_version=PRIVACY_NOTICE_VERSION,

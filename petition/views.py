@@ -1,6 +1,6 @@
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.contrib import admin
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import Campaign
 
-from . import audit, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -256,12 +256,22 @@ def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str
 
 @staff_member_required
 @permission_required("petition.export_signatures")
+@require_http_methods(["GET", "HEAD", "POST"])
 def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
-    """Choose columns, then download the verified signature list as CSV; every download is audited."""
+    """GET says what the export holds and offers the columns; only the POST downloads it, audited.
+
+    A link on another site can make a browser GET, never POST with our CSRF token: nobody exports unawares.
+    """
     campaign = get_object_or_404(Campaign, slug=slug)
-    form = ExportForm(request.GET or None)
+    form = ExportForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
-        context = {"campaign": campaign, "form": form, "title": "Export the verified signatures"}
+        context = {
+            "campaign": campaign,
+            "form": form,
+            "title": "Export the verified signatures",
+            "count": counting.totals(campaign).count,
+            "columns": exports.COLUMNS.values(),
+        }
         return _staff_page(request, "petition/staff/export.html", context)
     columns = form.cleaned_data["columns"]
     audit.record(
@@ -272,18 +282,53 @@ def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | Stream
         columns=columns,
         filters={"status": "confirmed"},
     )
-    response = StreamingHttpResponse(exports.csv_lines(campaign, columns), content_type="text/csv; charset=utf-8")
-    filename = f"{campaign.slug}-signatures-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _csv_download(exports.csv_lines(campaign, columns), f"{campaign.slug}-signatures")
+
+
+@staff_member_required
+@permission_required("petition.export_contacts")
+@require_http_methods(["GET", "HEAD", "POST"])
+def export_contacts(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
+    """The signers who asked to hear more, with their addresses: described by GET, downloaded by POST, audited."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    count = exports.contacts(campaign).count()
+    if request.method != "POST":
+        context = {
+            "campaign": campaign,
+            "title": "Export the contacts who asked to hear more",
+            "count": count,
+            "columns": exports.CONTACT_COLUMNS,
+            "wording": consent.CONTACT_LABEL,
+        }
+        return _staff_page(request, "petition/staff/contacts.html", context)
+    audit.record(
+        request.user,
+        AuditEntry.Action.EXPORT_CONTACTS,
+        count,
+        campaign=campaign,
+        columns=[column.header for column in exports.CONTACT_COLUMNS],
+        filters={"status": "confirmed", "contact_opt_in": True},
+    )
+    return _csv_download(exports.contact_csv_lines(campaign), f"{campaign.slug}-contacts")
+
+
+def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
+    """A CSV file streamed as it is written, dated, never kept by a cache."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
     response["Cache-Control"] = "no-store"
     return response
 
 
 @staff_member_required
 @permission_required("petition.export_signatures")
+@require_http_methods(["GET", "HEAD", "POST"])
 def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
-    """The pack for the minister as a page to print; each one is audited."""
+    """GET says what the pack to print holds; the POST opens it, and each one opened is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
+    if request.method != "POST":
+        context = {"campaign": campaign, "title": "Print the delivery pack", "count": counting.totals(campaign).count}
+        return _staff_page(request, "petition/staff/delivery_print.html", context)
     audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
@@ -294,7 +339,9 @@ def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
         columns=["name", "area"],
         filters={"status": "confirmed"},
     )
-    return render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+    response = render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_member_required

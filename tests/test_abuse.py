@@ -492,7 +492,7 @@ def test_the_admin_preview_of_a_bulk_invalidation_lists_markup_as_text(campaign,
 
 
 def test_the_delivery_print_page_shows_markup_as_text(hostile, payload, manager):
-    page = manager.get("/staff/c/letter/delivery/print/").content.decode()
+    page = manager.post("/staff/c/letter/delivery/print/").content.decode()
 
     assert f"<li>{escape(payload)} {escape(payload)}, Brighton</li>" in page
     shown_as_text(page, payload)
@@ -515,7 +515,7 @@ def test_the_delivery_pdf_prints_markup_as_text(
 
 
 def test_the_csv_export_keeps_markup_as_inert_text_in_a_download(hostile, payload, manager):
-    response = manager.get("/staff/c/letter/export/", {"columns": ["name", "message"], "download": "1"})
+    response = manager.post("/staff/c/letter/export/", {"columns": ["name", "message"]})
 
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
@@ -700,7 +700,7 @@ def test_the_walk_finds_every_staff_address_and_points_each_at_something_real(on
 
     # A superuser finds something at each, so a 404 for an outsider means refusal, not a wrong address.
     assert not_found == []
-    assert admin_client.get("/staff/c/letter/delivery/print/").status_code == 200
+    assert admin_client.post("/staff/c/letter/delivery/print/").status_code == 200
 
 
 def password_only():

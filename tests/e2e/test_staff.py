@@ -1,5 +1,5 @@
 """Staff in a real browser: signing in with a second factor, previewing a bulk invalidation before it runs, and
-downloading the export."""
+downloading the exports."""
 
 import csv
 
@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission, User
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from petition.models import Invalidation, Signature
+from petition.models import AuditEntry, Invalidation, Signature
 from tests.conftest import code_from_app
 
 pytestmark = pytest.mark.browser
@@ -77,6 +77,8 @@ def test_a_campaign_manager_downloads_the_signature_list(browser, live_server, r
     page = staff_page(browser, live_server, "view_campaign", "export_signatures")
 
     page.goto(live_server.url + f"/staff/c/{real_campaign.slug}/export/")
+    expect(page.get_by_text("writes an entry in the audit log")).to_be_visible()
+    assert not AuditEntry.objects.exists()
     page.get_by_label("Country").check()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download CSV").click()
@@ -88,3 +90,25 @@ def test_a_campaign_manager_downloads_the_signature_list(browser, live_server, r
     assert rows[0] == ["Name", "Postcode district", "Region", "Country", "Signed on"]
     assert len(rows) == 4
     assert all(row[0].startswith("'=cmd") for row in rows[1:])
+
+
+def test_a_campaign_manager_downloads_the_contacts_who_asked_to_hear_more(browser, live_server, real_campaign):
+    add_signatures(real_campaign, "example.org", 3)
+    Signature.objects.filter(last_name__in=["Signer0", "Signer2"]).update(contact_opt_in=True)
+    page = staff_page(browser, live_server, "view_campaign", "export_contacts")
+
+    page.goto(live_server.url + "/admin/")
+    page.get_by_role("link", name="contacts who asked to hear more").click()
+    expect(page.get_by_text("the 2 signers of")).to_be_visible()
+    assert not AuditEntry.objects.exists()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the contacts (CSV)").click()
+
+    with open(download_info.value.path(), encoding="utf-8-sig") as file:
+        rows = list(csv.reader(file))
+    assert [row[:2] for row in rows] == [
+        ["Name", "Email address"],
+        ["'=cmd Signer0", "s0@example.org"],
+        ["'=cmd Signer2", "s2@example.org"],
+    ]
+    assert AuditEntry.objects.get().action == "export_contacts"

@@ -51,7 +51,7 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
     confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
     confirmed(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
 
-    page = manager.get(PRINT).content.decode()
+    page = manager.post(PRINT).content.decode()
 
     assert "An open letter to A. Minister MP, Secretary of State" in page
     assert "To A. Minister MP, Secretary of State" in page
@@ -155,7 +155,7 @@ def test_without_the_pdf_extra_the_page_says_what_to_install_and_the_print_page_
     assert "Build a new PDF" not in page
     assert response.status_code == 200
     assert not DeliveryPack.objects.exists()
-    assert "<li>Asha Patel, Brighton</li>" in manager.get(PRINT).content.decode()
+    assert "<li>Asha Patel, Brighton</li>" in manager.post(PRINT).content.decode()
 
 
 @pytest.mark.slow
@@ -170,7 +170,7 @@ def test_only_the_newest_packs_are_kept(campaign, confirmed, manager, immediate_
 @pytest.mark.slow
 def test_every_pack_and_download_is_audited(campaign, confirmed, manager, immediate_tasks):
     confirmed(campaign, show_name="on")
-    manager.get(PRINT)
+    manager.post(PRINT)
     build_pdf(manager, immediate_tasks)
 
     assert list(AuditEntry.objects.values_list("details__kind", "details__format", "username")) == [
@@ -190,6 +190,7 @@ def test_only_campaign_managers_take_the_pack(role, campaign, staff, moderator):
     for url in (DELIVERY, PRINT, f"{DELIVERY}{pack.pk}.pdf"):
         assert client.get(url).status_code == 403
     assert client.post(DELIVERY).status_code == 403
+    assert client.post(PRINT).status_code == 403
     assert DeliveryPack.objects.count() == 1
 
 

@@ -35,8 +35,8 @@ def test_the_campaign_page_lists_only_those_who_ticked_the_box_by_first_name_ini
 
 
 def test_the_recipient_gets_the_full_names_of_those_who_ticked_the_box_and_counts_everyone(named_and_unnamed, manager):
-    pack = manager.get("/staff/c/letter/delivery/print/").content.decode()
-    export = manager.get("/staff/c/letter/export/", {"columns": ["name", "region"]})
+    pack = manager.post("/staff/c/letter/delivery/print/").content.decode()
+    export = manager.post("/staff/c/letter/export/", {"columns": ["name", "region"]})
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode().removeprefix("\ufeff"))))
 
     assert "<strong>2</strong> people signed" in pack
