@@ -261,7 +261,7 @@ def signers_in_every_script(campaign, confirmed, settings):
 
 
 def test_names_are_grouped_by_nation_and_region_and_sorted_by_surname(signers_in_every_script, manager):
-    page = manager.get(PRINT).content.decode()
+    page = manager.post(PRINT).content.decode()
 
     places = [page.index(f"<li>{name}, ") for name in signers_in_every_script]
     assert places == sorted(places)
