@@ -49,7 +49,12 @@ class CampaignAdmin(campaign_admin.CampaignAdmin):
 
     @admin.display(description="Verified signatures")
     def verified_signatures(self, campaign):
-        return intcomma(counting.totals(campaign).count) if campaign.pk else "–"
+        if not campaign.pk:
+            return "–"
+        count, delivered = counting.totals(campaign).count, counting.verified(campaign).count
+        if count == delivered:
+            return intcomma(count)
+        return f"{intcomma(count)}, of which {intcomma(count - delivered)} demo (never exported or delivered)"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -156,9 +161,19 @@ class CappedPaginator(Paginator):
 class SignatureAdmin(admin.ModelAdmin):
     """Signatures are read here and changed only by the actions, which keep the count and the audit log."""
 
-    list_display = ["__str__", "campaign", "region", "status", "message_status", "created_at", "confirmed_at"]
+    list_display = [
+        "__str__",
+        "campaign",
+        "region",
+        "status",
+        "message_status",
+        "created_at",
+        "confirmed_at",
+        "is_demo",
+    ]
     list_filter = [
         "status",
+        "is_demo",
         "campaign",
         RegionFilter,
         ("created_at", admin.DateFieldListFilter),

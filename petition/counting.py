@@ -58,6 +58,26 @@ def totals(campaign):
     return cached
 
 
+def verified(campaign):
+    """The count the recipient of the letter is told: `totals` less any demo signatures (see petition.demo).
+
+    Demo signatures count on the site, so that it looks as it will with thousands; they are never delivered.
+    """
+    counted = totals(campaign)
+    demo = dict(
+        Signature.objects.for_campaign(campaign)
+        .confirmed()
+        .filter(is_demo=True)
+        .values_list("region")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    if not demo:
+        return counted
+    by_region = {region: n - demo.get(region, 0) for region, n in counted.by_region.items()}
+    return Totals(count=sum(by_region.values()), by_region=by_region, updated_at=counted.updated_at)
+
+
 def _sum_shards(campaign_id):
     rows = SignatureCount.objects.filter(campaign_id=campaign_id).values_list("region").annotate(total=Sum("count"))
     by_region = dict.fromkeys(postcodes.regions(), 0) | dict(rows)

@@ -32,10 +32,11 @@ NAMES_PER_PART = 2000
 
 
 def _named(campaign):
-    """Every confirmed signer, by name and area, as the recipient receives them (see petition.names)."""
+    """Every confirmed real signer, by name and area, as the recipient receives them (see petition.names)."""
     signers = (
         Signature.objects.for_campaign(campaign)
         .confirmed()
+        .real()
         .order_by("confirmed_at", "pk")
         .values_list("first_name", "last_name", "show_name", "postcode", "country")
     )
@@ -49,7 +50,7 @@ def _named(campaign):
 
 
 def context(campaign):
-    totals = counting.totals(campaign)
+    totals = counting.verified(campaign)
     return {
         "campaign": campaign,
         "asks": campaign.asks.all(),
@@ -63,12 +64,12 @@ def context(campaign):
 
 def request_pdf(campaign, user):
     """Record and audit a request for the PDF, and have the worker build it once this transaction commits."""
-    totals = counting.totals(campaign)
+    totals = counting.verified(campaign)
     pack = DeliveryPack.objects.create(
         campaign=campaign,
         requested_by=user,
         signatures=totals.count,
-        named_total=Signature.objects.for_campaign(campaign).confirmed().count(),
+        named_total=Signature.objects.for_campaign(campaign).confirmed().real().count(),
     )
     audit.record(
         user,

@@ -68,11 +68,11 @@ DEFAULT_COLUMNS = ["name", "postcode_district", "region", "signed"]
 
 
 def rows(campaign, columns):
-    """The header, then one list of cells per confirmed signature, oldest first, read in chunks."""
+    """The header, then one list of cells per confirmed real signature, oldest first, read in chunks."""
     chosen = [COLUMNS[key] for key in columns]
     fields = sorted({field for column in chosen for field in column.fields})
     yield [column.header for column in chosen]
-    signatures = Signature.objects.for_campaign(campaign).confirmed().order_by("pk").values(*fields)
+    signatures = Signature.objects.for_campaign(campaign).confirmed().real().order_by("pk").values(*fields)
     for row in signatures.iterator(chunk_size=CHUNK):
         yield [_neutralise(column.value(row)) for column in chosen]
 

@@ -31,6 +31,10 @@ class SignatureQuerySet(models.QuerySet):
         """Confirmed signers who agreed to have their name shown."""
         return self.confirmed().filter(show_name=True)
 
+    def real(self):
+        """Everything but demo signatures (petition.demo): what the recipient of the letter may be given."""
+        return self.filter(is_demo=False)
+
 
 class Signature(models.Model):
     class Status(models.TextChoices):
@@ -83,6 +87,11 @@ class Signature(models.Model):
     invalidation = models.ForeignKey(
         "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures"
     )
+    is_demo = models.BooleanField(
+        "demo",
+        default=False,
+        help_text="Made up by manage.py demo_signatures: counted on the site, never exported or delivered.",
+    )
 
     objects = SignatureQuerySet.as_manager()
 
@@ -115,6 +124,9 @@ class Signature(models.Model):
             # bulk invalidation previews count: each rare value must not mean a scan of every row.
             models.Index(fields=["ip_hash"], name="signature_ip_hash_idx"),
             models.Index(fields=["email_domain"], name="signature_email_domain_idx"),
+            # Demo rows only, so real signatures never pay for it: what the delivered count leaves out,
+            # and what `demo_signatures --delete` removes, found without reading every signature.
+            models.Index(fields=["campaign", "status", "region"], condition=Q(is_demo=True), name="signature_demo_idx"),
         ]
 
     def __str__(self):
@@ -207,6 +219,8 @@ class AuditEntry(models.Model):
         RESEND = "resend", "Resent confirmation emails"
         ERASE = "erase", "Erased personal data"
         EXPORT = "export", "Exported signatures"
+        ADD_DEMO = "add_demo", "Added demo signatures"
+        REMOVE_DEMO = "remove_demo", "Removed demo signatures"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -242,12 +242,13 @@ def export_signatures(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     form = ExportForm(request.GET or None)
     if not form.is_valid():
-        return render(request, "petition/staff/export.html", {"campaign": campaign, "form": form})
+        context = {"campaign": campaign, "form": form, "demo_left_out": _demo_left_out(campaign)}
+        return render(request, "petition/staff/export.html", context)
     columns = form.cleaned_data["columns"]
     audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
-        counting.totals(campaign).count,
+        counting.verified(campaign).count,
         campaign=campaign,
         columns=columns,
         filters={"status": "confirmed"},
@@ -267,7 +268,7 @@ def delivery_pack(request, slug):
     audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
-        counting.totals(campaign).count,
+        counting.verified(campaign).count,
         campaign=campaign,
         kind="delivery pack",
         format="html",
@@ -291,8 +292,14 @@ def deliver(request, slug):
         "campaign": campaign,
         "packs": packs,
         "building": any(pack.status == DeliveryPack.Status.BUILDING and not pack.stalled for pack in packs),
+        "demo_left_out": _demo_left_out(campaign),
     }
     return render(request, "petition/staff/delivery.html", context)
+
+
+def _demo_left_out(campaign):
+    """How many confirmed demo signatures the site counts but the recipient is never given."""
+    return counting.totals(campaign).count - counting.verified(campaign).count
 
 
 @staff_member_required
