@@ -200,6 +200,8 @@ class _Signers:
             "is_demo": True,
         }
         self.domains = {domain: registrable(domain) for domain in PROVIDERS}
+        self.providers = list(PROVIDERS)
+        self.provider_weights = list(itertools.accumulate(PROVIDERS.values()))
         by_region: dict[str, list[str]] = {}
         for area in postcodes.areas().values():
             by_region.setdefault(area.region.key, []).append(area.code)
@@ -244,7 +246,7 @@ class _Signers:
     def genuine(self, created_at: datetime) -> Signature:
         rng = self.rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        domain = rng.choices(list(PROVIDERS), list(PROVIDERS.values()))[0]
+        domain = rng.choices(self.providers, cum_weights=self.provider_weights)[0]
         status, confirmed_at, invalidated_at, reason = self._standing(created_at)
         message, message_status = "", Signature.MessageStatus.NONE
         if rng.random() < 0.07:
@@ -313,7 +315,7 @@ class _Signers:
         """One address signing as many ordinary-looking people, at ordinary-looking domains."""
         rng = self.rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        domain = rng.choices(list(PROVIDERS), list(PROVIDERS.values()))[0]
+        domain = rng.choices(self.providers, cum_weights=self.provider_weights)[0]
         return self._spam(
             created_at,
             first_name=first,

@@ -136,6 +136,8 @@ def test_the_export_and_the_delivery_pack_leave_demo_signers_out(campaign, confi
     # Staff are told why the export is shorter than the count.
     demo_confirmed = Signature.objects.filter(is_demo=True, status="confirmed").count()
     assert f"{demo_confirmed:,} demo signatures" in manager.get(f"/staff/c/{campaign.slug}/export/").content.decode()
+    change = manager.get(f"/admin/campaign/campaign/{campaign.pk}/change/").content.decode()
+    assert f"of which {demo_confirmed:,} demo (never exported or delivered)" in change
 
 
 def test_demo_signers_are_never_emailed(campaign, moderator):
