@@ -51,10 +51,11 @@ class CampaignAdmin(campaign_admin.CampaignAdmin):
     def verified_signatures(self, campaign):
         if not campaign.pk:
             return "–"
-        count, delivered = counting.totals(campaign).count, counting.verified(campaign).count
-        if count == delivered:
+        count = counting.totals(campaign).count
+        demo = Signature.objects.for_campaign(campaign).confirmed().demo().count()
+        if not demo:
             return intcomma(count)
-        return f"{intcomma(count)}, of which {intcomma(count - delivered)} demo (never exported or delivered)"
+        return f"{intcomma(count)}, of which {intcomma(demo)} demo (never exported or delivered)"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

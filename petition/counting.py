@@ -59,15 +59,16 @@ def totals(campaign):
 
 
 def verified(campaign):
-    """The count the recipient of the letter is told: `totals` less any demo signatures (see petition.demo).
+    """The count the recipient of the letter is told: the shards' sum less any demo signatures (petition.demo).
 
     Demo signatures count on the site, so that it looks as it will with thousands; they are never delivered.
+    Read afresh rather than from `totals`' cache, so that both parts are of the same moment.
     """
-    counted = totals(campaign)
+    counted = _sum_shards(campaign.pk)
     demo = dict(
         Signature.objects.for_campaign(campaign)
         .confirmed()
-        .filter(is_demo=True)
+        .demo()
         .values_list("region")
         .annotate(n=Count("pk"))
         .order_by()

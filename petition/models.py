@@ -35,6 +35,10 @@ class SignatureQuerySet(models.QuerySet):
         """Everything but demo signatures (petition.demo): what the recipient of the letter may be given."""
         return self.filter(is_demo=False)
 
+    def demo(self):
+        """Made-up signatures (petition.demo): counted on the site, never exported or delivered."""
+        return self.filter(is_demo=True)
+
 
 class Signature(models.Model):
     class Status(models.TextChoices):

@@ -209,7 +209,7 @@ def remove_demo(signatures: QuerySet[Signature], *, note: str = "") -> int:
 
     No delivery PDF needs discarding: none ever names a demo signer.
     """
-    rows = _locked(signatures.filter(is_demo=True))
+    rows = _locked(signatures.demo())
     for batch in itertools.batched([row.pk for row in rows], DEMO_BATCH):
         # A statement each, emails first: QuerySet.delete() would load every signature to find its emails,
         # which takes three times as long for a hundred thousand.

@@ -96,7 +96,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Added {total:,} demo signers to {campaign.slug} in {seconds:.1f} s: ")
             + ", ".join(f"{n:,} {status}" for status, n in statuses.most_common())
         )
-        demo_rows = Signature.objects.for_campaign(campaign).filter(is_demo=True)
+        demo_rows = Signature.objects.for_campaign(campaign).demo()
         held = demo_rows.aggregate(
             signers=Count("pk"),
             waiting=Count("pk", filter=Q(message_status=Signature.MessageStatus.PENDING)),
