@@ -50,7 +50,7 @@ upgrade: | $(UV)
 
 # Local runs default to DEBUG (a development secret key, runserver serving
 # static files, no HTTPS redirect); set DEBUG=false to run production-like.
-run lint: export DEBUG ?= true
+run demo lint: export DEBUG ?= true
 # Every link the site makes (emails, share links, the API) points where `make run` serves, unless SITE_URL
 # is set in the environment or in .env.
 ifeq ($(shell grep -qs '^SITE_URL=' .env && echo set),)
@@ -68,6 +68,14 @@ run: venv
 		$(PY) manage.py worker --interval 1 & \
 		$(PY) manage.py runserver $(HOST):$(PORT) & \
 		wait -n
+
+## demo: fill the open campaign with N made-up signers (default 100,000), marked as demo: counted on the site,
+## never exported or delivered. Running it again replaces them; `manage.py demo_signatures --delete` removes them.
+N ?= 100000
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_campaign
+	$(PY) manage.py demo_signatures $(N) --replace
 
 ## browser: Debian's Chromium for the browser tests (Playwright never downloads one)
 browser:

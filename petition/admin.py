@@ -63,7 +63,13 @@ class CampaignAdmin(campaign_admin.CampaignAdmin):
 
     @admin.display(description="Verified signatures")
     def verified_signatures(self, campaign: Campaign) -> str:
-        return intcomma(counting.totals(campaign).count) if campaign.pk else "–"
+        if not campaign.pk:
+            return "–"
+        count = counting.totals(campaign).count
+        demo = Signature.objects.for_campaign(campaign).confirmed().demo().count()
+        if not demo:
+            return intcomma(count)
+        return f"{intcomma(count)}, of which {intcomma(demo)} demo (never exported or delivered)"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -280,6 +286,7 @@ class SignatureAdmin(admin.ModelAdmin):
     list_filter = [
         "status",
         HeldFilter,
+        "is_demo",
         CampaignFilter,
         RegionFilter,
         ("created_at", admin.DateFieldListFilter),

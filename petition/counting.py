@@ -60,6 +60,27 @@ def totals(campaign: Campaign) -> Totals:
     return cached
 
 
+def verified(campaign: Campaign) -> Totals:
+    """The count the recipient of the letter is told: the shards' sum less any demo signatures (petition.demo).
+
+    Demo signatures count on the site, so that it looks as it will with thousands; they are never delivered.
+    Read afresh rather than from `totals`' cache, so that both parts are of the same moment.
+    """
+    counted = _sum_shards(campaign.pk)
+    demo: dict[str, int] = dict(
+        Signature.objects.for_campaign(campaign)
+        .confirmed()
+        .demo()
+        .values_list("region")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    if not demo:
+        return counted
+    by_region = {region: n - demo.get(region, 0) for region, n in counted.by_region.items()}
+    return Totals(count=sum(by_region.values()), by_region=by_region, updated_at=counted.updated_at)
+
+
 def _sum_shards(campaign_id: int) -> Totals:
     rows = SignatureCount.objects.filter(campaign_id=campaign_id).values_list("region").annotate(total=Sum("count"))
     by_region = dict.fromkeys(postcodes.regions(), 0) | dict(rows)

@@ -117,7 +117,7 @@ def sort_key(text: str) -> str:
 
 def _named_signatures(campaign: Campaign) -> QuerySet[Signature]:
     # Those the recipient may name (petition.names decides, row by row; this only skips the rest unread).
-    return Signature.objects.for_campaign(campaign).confirmed().filter(show_name=True)
+    return Signature.objects.for_campaign(campaign).confirmed().real().filter(show_name=True)
 
 
 def _by_region(campaign: Campaign) -> Iterator[tuple[postcodes.Region, Iterator[tuple[str, str]]]]:
@@ -174,7 +174,7 @@ def _groups(
 
 
 def context(campaign: Campaign) -> PackContext:
-    totals = counting.totals(campaign)
+    totals = counting.verified(campaign)
     return {
         "campaign": campaign,
         "asks": campaign.asks.all(),
@@ -189,7 +189,7 @@ def context(campaign: Campaign) -> PackContext:
 
 def request_pdf(campaign: Campaign, user: User) -> DeliveryPack:
     """Record and audit a request for the PDF, and have the worker build it once this transaction commits."""
-    totals = counting.totals(campaign)
+    totals = counting.verified(campaign)
     pack = DeliveryPack.objects.create(
         campaign=campaign,
         requested_by=user,

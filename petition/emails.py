@@ -157,11 +157,14 @@ def _answer_resend_requests() -> None:
 def _earned(email: OutgoingEmail) -> str | None:
     """The email a signature has earned: a repeat becomes a confirmation or an "already signed", or nothing.
 
-    Nothing for an invalid or erased signature, or once it has had its few emails this hour.
+    Nothing for an invalid or erased signature, or once it has had its few emails this hour; and nothing ever
+    for a demo signature (petition.demo), whose address is made up.
     """
+    signature = email.signature
+    if signature.is_demo:
+        return None
     if email.kind != OutgoingEmail.Kind.REPEAT:
         return email.kind
-    signature = email.signature
     if signature.status == Signature.Status.INVALIDATED or signature.erased_at is not None:
         return None
     if recently_sent(signature) >= settings.EMAILS_PER_SIGNATURE_PER_HOUR:

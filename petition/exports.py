@@ -130,9 +130,9 @@ CONTACT_COLUMNS = [
 
 
 def rows(campaign: Campaign, columns: Iterable[str]) -> Iterator[list[str]]:
-    """The header, then one list of cells per confirmed signature, oldest first, read in chunks."""
+    """The header, then one list of cells per confirmed signature (never a demo one), oldest first, read in chunks."""
     chosen = [COLUMNS[key] for key in columns]
-    return _table(Signature.objects.for_campaign(campaign).confirmed(), chosen)
+    return _table(Signature.objects.for_campaign(campaign).confirmed().real(), chosen)
 
 
 def contacts(campaign: Campaign) -> SignatureQuerySet:

@@ -38,11 +38,19 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
 
     def contactable(self) -> Self:
         """Confirmed signers who asked to hear about the campaign: the only addresses staff may take away."""
-        return self.confirmed().filter(contact_opt_in=True, erased_at__isnull=True).exclude(email="")
+        return self.confirmed().real().filter(contact_opt_in=True, erased_at__isnull=True).exclude(email="")
 
     def awaiting_moderation(self) -> Self:
         """Messages to the minister waiting to be read: only confirmed signers' (the rest may be anyone's)."""
         return self.confirmed().filter(message_status=Signature.MessageStatus.PENDING)
+
+    def real(self) -> Self:
+        """Everything but demo signatures (petition.demo): what the recipient of the letter may be given."""
+        return self.filter(is_demo=False)
+
+    def demo(self) -> Self:
+        """Made-up signatures (petition.demo): counted on the site, never exported or delivered."""
+        return self.filter(is_demo=True)
 
 
 class Signature(models.Model):
@@ -107,6 +115,11 @@ class Signature(models.Model):
     invalidation = models.ForeignKey(
         "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures"
     )
+    is_demo = models.BooleanField(
+        "demo",
+        default=False,
+        help_text="Made up by manage.py demo_signatures: counted on the site, never exported or delivered.",
+    )
 
     objects = SignatureQuerySet.as_manager()
 
@@ -157,6 +170,9 @@ class Signature(models.Model):
             ),
             # The held signatures staff review: a few among a million, found without a scan.
             models.Index(fields=["campaign", "held_at"], condition=Q(held_at__isnull=False), name="signature_held_idx"),
+            # Demo rows only, so real signatures never pay for it: what the delivered count leaves out,
+            # and what `demo_signatures --delete` removes, found without reading every signature.
+            models.Index(fields=["campaign", "status", "region"], condition=Q(is_demo=True), name="signature_demo_idx"),
         ]
 
     def __str__(self) -> str:
@@ -277,6 +293,8 @@ class AuditEntry(models.Model):
         STOP_HOLDING = "stop_holding", "Stopped holding new signatures"
         RELEASE = "release", "Released held signatures"
         EXPORT_CONTACTS = "export_contacts", "Exported contacts (email addresses)"
+        ADD_DEMO = "add_demo", "Added demo signatures"
+        REMOVE_DEMO = "remove_demo", "Removed demo signatures"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -16,11 +16,15 @@ and then, in the same transaction:
 - drops the cached public lists (recent signers, messages) that could show it;
 - writes the audit entry, for what staff and the site itself do.
 
+Made-up demo signatures (petition.demo) arrive and leave here too, in bulk,
+so that the count always matches the rows, demo ones included.
+
 Nothing else changes a signature's status or personal data, or the counter rows.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -28,13 +32,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit, counting, public
-from .models import AuditEntry, DeliveryPack, OutgoingEmail, ResendRequest, Signature
+from .models import AuditEntry, DeliveryPack, OutgoingEmail, ResendRequest, Signature, SignatureQuerySet
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from django.contrib.auth.models import User as StaffUser
     from django.db.models import QuerySet
+
+    from campaign.models import Campaign
 
     from .models import Invalidation
 
@@ -196,6 +203,57 @@ def set_message_status(signatures: QuerySet[Signature], status: str, *, user: Us
     approved = status == Signature.MessageStatus.APPROVED
     action = AuditEntry.Action.APPROVE_MESSAGE if approved else AuditEntry.Action.HIDE_MESSAGE
     _audit(user, action, rows, reason=note)
+    return len(rows)
+
+
+# Rows per INSERT statement when storing demo signatures, and per DELETE when removing them.
+DEMO_BATCH = 1000
+
+
+@transaction.atomic
+def add_demo(campaign: Campaign, batches: Iterable[Sequence[Signature]], *, note: str = "") -> Counter[str]:
+    """Store made-up signatures on a campaign, marked as demo, a batch at a time; confirmed ones join the count.
+
+    Returns how many were stored in each status. Demo signatures never reach the recipient of the letter
+    (`SignatureQuerySet.real`), and `remove_demo` takes them away again.
+    """
+    statuses: Counter[str] = Counter()
+    counted: Counter[str] = Counter()
+    for batch in batches:
+        for signature in batch:
+            if signature.campaign_id != campaign.pk or not signature._state.adding:
+                raise ValueError("Demo signatures are new rows on the campaign being filled")
+            signature.is_demo = True
+        Signature.objects.bulk_create(batch, batch_size=DEMO_BATCH)
+        statuses.update(signature.status for signature in batch)
+        counted.update(signature.region for signature in batch if signature.status == Signature.Status.CONFIRMED)
+    for region, n in counted.items():
+        counting.add(campaign.pk, region, n)
+    public.forget({campaign.pk})
+    audit.record(
+        None, AuditEntry.Action.ADD_DEMO, statuses.total(), reason=note, campaign=campaign, statuses=dict(statuses)
+    )
+    return statuses
+
+
+@transaction.atomic
+def remove_demo(signatures: SignatureQuerySet, *, note: str = "") -> int:
+    """Delete the demo signatures among these (never a real one) with their emails; counted ones leave the count.
+
+    No delivery PDF needs discarding: none ever names a demo signer.
+    """
+    rows = _locked(signatures.demo())
+    for batch in itertools.batched([row.pk for row in rows], DEMO_BATCH):
+        # A statement each, emails first: QuerySet.delete() would load every signature to find its emails,
+        # which takes three times as long for a hundred thousand.
+        OutgoingEmail.objects.filter(signature__in=batch).delete()
+        Signature.objects.filter(pk__in=batch)._raw_delete(Signature.objects.db)
+    _drop_resend_requests(rows)
+    _move_counts([row for row in rows if row.status == Signature.Status.CONFIRMED], -1)
+    campaigns = Counter(row.campaign_id for row in rows)
+    public.forget(set(campaigns))
+    for campaign_id, n in sorted(campaigns.items()):
+        audit.record(None, AuditEntry.Action.REMOVE_DEMO, n, reason=note, campaign=campaign_id)
     return len(rows)
 
 

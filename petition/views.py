@@ -271,13 +271,14 @@ def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | Stream
             "title": "Export the verified signatures",
             "count": counting.totals(campaign).count,
             "columns": exports.COLUMNS.values(),
+            "demo_left_out": _demo_left_out(campaign),
         }
         return _staff_page(request, "petition/staff/export.html", context)
     columns = form.cleaned_data["columns"]
     audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
-        counting.totals(campaign).count,
+        counting.verified(campaign).count,
         campaign=campaign,
         columns=columns,
         filters={"status": "confirmed"},
@@ -332,7 +333,7 @@ def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
     audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
-        counting.totals(campaign).count,
+        counting.verified(campaign).count,
         campaign=campaign,
         kind="delivery pack",
         format="html",
@@ -361,8 +362,14 @@ def deliver(request: StaffRequest, slug: str) -> HttpResponse:
         "packs": packs,
         "pdf_missing": pdf_missing,
         "building": any(pack.status == DeliveryPack.Status.BUILDING and not pack.stalled for pack in packs),
+        "demo_left_out": _demo_left_out(campaign),
     }
     return _staff_page(request, "petition/staff/delivery.html", context)
+
+
+def _demo_left_out(campaign: Campaign) -> int:
+    """How many confirmed demo signatures the site counts but the recipient is never given."""
+    return Signature.objects.for_campaign(campaign).confirmed().demo().count()
 
 
 @staff_member_required
