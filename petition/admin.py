@@ -364,12 +364,15 @@ class SignatureAdmin(admin.ModelAdmin):
     # Not "status": a model field of that name would be shown instead.
     @admin.display(description="Status", ordering="status")
     def standing(self, signature: Signature) -> str:
-        if signature.held_at is None:
+        notes = []
+        if signature.held_at is not None:
+            notes.append(f"held: {signature.get_held_reason_display().lower()}")
+        if signature.is_demo:
+            notes.append("demo")
+        if not notes:
             return signature.get_status_display()
         return format_html(
-            '{} <span class="quiet">(held: {})</span>',
-            signature.get_status_display(),
-            signature.get_held_reason_display().lower(),
+            '{} <span class="quiet">({})</span>', signature.get_status_display(), "; ".join(notes)
         )
 
     @admin.display(description="Region", ordering="region")
