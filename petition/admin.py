@@ -203,6 +203,10 @@ class IpHashFilter(admin.SimpleListFilter):
         return queryset.filter(ip_hash__startswith=typed)
 
 
+# The overview reloads itself this often while a moderator watches it, unless they turn that off.
+OVERVIEW_REFRESH_SECONDS = 60
+OVERVIEW_REFRESH = "petition:overview-refresh"
+
 # The start of an IP hash the list shows: enough to tell sources apart by eye, short enough for a column.
 SHORT_IP_HASH = 8
 IP_HASH_LENGTH = Signature._meta.get_field("ip_hash").max_length or 32
@@ -367,22 +371,37 @@ class SignatureAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/petition/signature/queue.html", context)
 
     def overview_view(self, request: HttpRequest) -> TemplateResponse:
+        """The attack console: the pace per hour, the busiest sources, the latest invalidations; it refreshes itself."""
         if not self.has_view_permission(request):
             raise MissingPermission("petition.view_signature")
         campaigns = Campaign.objects.public()
         chosen = request.GET.get("campaign", "")
         # Only a number can name a campaign: filtering the key by anything else raises.
         campaign = (campaigns.filter(pk=chosen).first() if chosen.isdecimal() else None) or campaigns.front_page()
+        if request.GET.get("refresh") in ("on", "off"):
+            # Remembered for the session: whoever turned it off (a screen reader's user, say) keeps it off.
+            request.session[OVERVIEW_REFRESH] = request.GET["refresh"] == "on"
+        refreshing = request.session.get(OVERVIEW_REFRESH, True)
+        window = request.GET.get("hours", "")
         context = {
             **self.admin_site.each_context(request),
             "title": "Moderation overview",
             "opts": self.model._meta,
             "campaign": campaign,
             "campaigns": campaigns,
+            "refreshing": refreshing,
+            "refresh_seconds": OVERVIEW_REFRESH_SECONDS,
+            "windows": overview.WINDOWS,
+            "chart_hours": overview.CHART_HOURS,
         }
         if campaign:
-            context |= overview.overview(campaign)
-        return TemplateResponse(request, "admin/petition/signature/overview.html", context)
+            context |= overview.overview(campaign, window=int(window) if _is_key(window) else overview.WINDOWS[0])
+        response = TemplateResponse(request, "admin/petition/signature/overview.html", context)
+        if refreshing:
+            # The HTML standard's Refresh header, which does what a <meta http-equiv="refresh"> does; the page
+            # says so at its top, with the link that stops it (WCAG 2.2.1: it can be turned off before it happens).
+            response["Refresh"] = str(OVERVIEW_REFRESH_SECONDS)
+        return response
 
     @admin.action(description="Invalidate the selected signatures…", permissions=["change"])
     def invalidate(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
