@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: lock upgrade test-fast demo run test test-future test-sqlite test-postgres lint check venv browser clean bench bench-sign bench-timing bench-export bench-admin bench-delivery
+.PHONY: lock upgrade test-fast demo run test test-future test-sqlite test-postgres lint check venv browser fonts clean bench bench-sign bench-timing bench-export bench-admin bench-delivery
 
 venv: $(STAMP)
 
@@ -80,20 +80,35 @@ browser:
 			echo "or set CHROMIUM=/path/to/chromium." >&2; exit 1; \
 		fi; fi
 
+## fonts: Debian's Noto fonts, which draw every script a UK signer may write in, for the delivery-pack PDF (its
+## tests fail without them): fonts-noto-core (Latin, Greek, Cyrillic, Arabic, Bengali, Devanagari and many more;
+## 12 MB to download, 43 MB installed) and fonts-noto-cjk (Chinese, Japanese, Korean; 57 MB, 91 MB installed)
+PDF_FONTS := Noto Serif|Noto Naskh Arabic|Noto Serif Bengali|Noto Serif Devanagari|Noto Serif CJK SC
+fonts:
+	@families='$(PDF_FONTS)'; IFS='|'; for family in $$families; do fc-list -q "$$family" 2>/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's Noto fonts for the delivery-pack PDF"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core fonts-noto-cjk >/dev/null; \
+		else \
+			echo "The delivery-pack PDF needs the Noto fonts ($(PDF_FONTS)):" >&2; \
+			echo "'sudo apt-get install fonts-noto-core fonts-noto-cjk', or your system's Noto packages." >&2; exit 1; \
+		fi; fi
+
 ## test: set up and run the whole suite (DATABASE_URL picks the database; SQLite by default)
-test: venv browser
+test: venv browser fonts
 	CHROMIUM_PATH=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## test-fast: the inner loop, in seconds: every test but the browser and the slow ones (see pyproject's markers),
-## on a test database kept between runs (new migrations are applied to it)
+## on a test database kept between runs, one per checkout (new migrations are applied to it)
 test-fast: venv
-	TEST_SQLITE_PATH=$${TMPDIR:-/tmp}/petition-test-fast-$$(id -u).sqlite3 \
+	TEST_SQLITE_PATH=$(CURDIR)/$(VENV)/test-fast.sqlite3 \
 		$(VENV)/bin/pytest -m "not browser and not slow" --reuse-db -q $(PYTEST_ARGS)
 
 ## test-future: the whole suite with every clock in the process a year and a month ahead (Debian's faketime),
 ## so that no test can depend on today's date. CI runs it on SQLite.
 FAKETIME_LIB ?= $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
-test-future: venv browser
+test-future: venv browser fonts
 	@if [ -z "$(FAKETIME_LIB)" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
@@ -142,5 +157,5 @@ clean:
 	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache .mypy_cache
 
 ## bench-delivery: time, pages and peak memory of building a delivery-pack PDF of 20,000 named signatories (PostgreSQL)
-bench-delivery: venv
+bench-delivery: venv fonts
 	$(PY) bench/delivery.py $(BENCH_ARGS)

@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
     "campaign",
     "petition",
 ]
@@ -75,22 +79,37 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
-# Staff sign-in is protected against guessing by django-axes: after a few failures an
-# address, or a username, is locked out for a while. Attempts are kept in Redis when there
-# is one, shared by every app server and gone when they expire; in the database otherwise.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Staff sign-in (accounts/lockouts.py says why each rule is there). django-axes locks a username at one address
+# (an IPv6 /64 counts as one) after a few wrong passwords; past a limit an hour for one username, only browsers and
+# addresses that account has signed in from before may try it, so nobody elsewhere can lock a moderator out.
+# Attempts are kept in Redis when there is one, shared by every app server; in the database otherwise.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.lockouts.UsernameBackOff",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AXES_DISABLE_ACCESS_LOG = True
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.int("STAFF_LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
-AXES_CLIENT_IP_CALLABLE = "petition.ratelimits.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockouts.client_network"
 AXES_LOCKOUT_TEMPLATE = "staff_locked_out.html"
 AXES_VERBOSE = False
+STAFF_LOGIN_USERNAME_LIMIT = env.int("STAFF_LOGIN_USERNAME_LIMIT", default=10)
+# Every staff account has a second factor (accounts/second_factor.py): the name authenticator apps show for it.
+OTP_TOTP_ISSUER = SITE_NAME
+# Only staff have sessions (nothing a supporter does is kept in one): a staff session ends after this long without a
+# request, each request starting the clock again. An empty session is never saved, so saving on every request costs
+# supporters nothing.
+SESSION_COOKIE_AGE = int(env.float("STAFF_SESSION_IDLE_HOURS", default=8) * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -262,8 +281,12 @@ SIGN_FORM_MIN_SECONDS = env.int("SIGN_FORM_MIN_SECONDS", default=3)
 # Seconds a loaded sign form stays valid: long enough to read the letter, short enough that a harvested
 # form is soon useless. An expired form is shown again with every input kept and a fresh clock.
 SIGN_FORM_MAX_AGE = env.int("SIGN_FORM_MAX_AGE", default=30 * 60)
+# Soft: past these a signature is held for review, not refused (a school or a rally shares one address).
 SIGN_LIMITS_PER_IP = env_limits("SIGN_LIMITS_PER_IP", "10/60,100/3600")
 SIGN_LIMITS_PER_DOMAIN = env_limits("SIGN_LIMITS_PER_DOMAIN", "20/60,200/3600")
+# Hard: past these signing is refused, so that a flood cannot fill the database with held signatures.
+SIGN_CEILINGS_PER_IP = env_limits("SIGN_CEILINGS_PER_IP", "100/60,1000/3600")
+SIGN_CEILINGS_PER_DOMAIN = env_limits("SIGN_CEILINGS_PER_DOMAIN", "200/60,2000/3600")
 SIGN_LIMITS_PER_MAILBOX = env_limits("SIGN_LIMITS_PER_MAILBOX", "3/3600")
 RESEND_LIMITS_PER_IP = env_limits("RESEND_LIMITS_PER_IP", "5/60,20/3600")
 # The large providers that carry most people's mail: never limited by domain.

@@ -5,6 +5,7 @@ admin.site.site_header = "Open letter administration"
 admin.site.site_title = "Open letter admin"
 
 urlpatterns = [
+    path("admin/second-factor/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("campaign.urls")),
     path("", include("petition.urls")),

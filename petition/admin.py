@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -24,10 +25,10 @@ from django.utils.timezone import localtime
 from campaign import admin as campaign_admin
 from campaign.models import Campaign
 
-from . import counting, invalidations, moderation, overview, postcodes, signing, standing
+from . import counting, holding, invalidations, moderation, overview, postcodes, signing, standing
 from .domains import email_domain
 from .mailboxes import mailbox
-from .models import AuditEntry, Invalidation, OutgoingEmail, Signature
+from .models import AuditEntry, Invalidation, OutgoingEmail, Signature, SigningPolicy
 from .roles import MissingPermission
 
 if TYPE_CHECKING:
@@ -92,6 +93,12 @@ class NoteForm(forms.Form):
     note = forms.CharField(max_length=250, help_text="Why, for the audit log. No personal data, please.")
 
 
+class ReleaseForm(forms.Form):
+    note = forms.CharField(
+        required=False, max_length=250, help_text="What you checked, for the audit log. No personal data, please."
+    )
+
+
 def _confirm(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
@@ -133,6 +140,26 @@ class HasMessageFilter(admin.SimpleListFilter):
             return queryset.exclude(message="")
         if self.value() == "no":
             return queryset.filter(message="")
+        return queryset
+
+
+class HeldFilter(admin.SimpleListFilter):
+    """Signatures held for review (not yet released or invalidated), by why they were held."""
+
+    title = "held for review"
+    parameter_name = "held"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Held, for any reason"), *Signature.HeldReason.choices, ("no", "Not held")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Signature]) -> QuerySet[Signature]:
+        value = self.value()
+        if value == "yes":
+            return queryset & Signature.objects.held()
+        if value in Signature.HeldReason.values:
+            return queryset & Signature.objects.held().filter(held_reason=value)
+        if value == "no":
+            return queryset.filter(held_at__isnull=True)
         return queryset
 
 
@@ -210,6 +237,14 @@ class IpHashFilter(admin.SimpleListFilter):
 OVERVIEW_REFRESH_SECONDS = 60
 OVERVIEW_REFRESH = "petition:overview-refresh"
 
+# Fields a list's URL may not filter on: each holds an email address or a secret.
+HIDDEN_LOOKUPS = {"email", "mailbox", "token"}
+
+
+def _finds_by_email(request: HttpRequest) -> bool:
+    return request.user.has_perm("petition.find_by_email") or request.user.has_perm("petition.view_email")
+
+
 # The start of an IP hash the list shows: enough to tell sources apart by eye, short enough for a column.
 SHORT_IP_HASH = 8
 IP_HASH_LENGTH = Signature._meta.get_field("ip_hash").max_length or 32
@@ -247,10 +282,11 @@ class SignatureAdmin(admin.ModelAdmin):
     """Signatures are read here and changed only by the actions, which keep the count and the audit log."""
 
     # What a moderator tells signatures apart by, within 1280 px; never an email address (only its domain).
-    list_display = ["name", "region_name", "status", "domain", "short_ip_hash", "message_excerpt", "signed_at"]
+    list_display = ["name", "region_name", "standing", "domain", "short_ip_hash", "message_excerpt", "signed_at"]
     list_display_links = ["name"]
     list_filter = [
         "status",
+        HeldFilter,
         CampaignFilter,
         RegionFilter,
         ("created_at", admin.DateFieldListFilter),
@@ -261,16 +297,18 @@ class SignatureAdmin(admin.ModelAdmin):
         "invalidation_reason",
     ]
     search_fields = ["mailbox", "last_name"]
-    search_help_text = "An email address (any spelling of it), or a surname."
+    search_help_text = "A surname."
     show_full_result_count = False
     paginator = CappedPaginator
     # Half Django's default: each row costs several formatted cells, and moderators page by filter, not by scrolling.
     list_per_page = 50
     # Newest first by primary key: the same order as time, from an index every table has.
     ordering = ["-pk"]
+    # Never shown: the address folded for uniqueness, the IP hash in full (the list links its start) and the
+    # secret in the signer's links. The address itself is shown only to those who hold view_email.
     exclude = ["ip_hash", "mailbox", "token"]
     # Messages are approved only in the moderation queue, where each text is on screen in full.
-    actions = ["invalidate", "restore", "hide_messages", "resend_confirmation", "erase"]
+    actions = ["release", "invalidate", "restore", "hide_messages", "resend_confirmation", "erase"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -278,8 +316,26 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Signature | None = None) -> bool:
         return False
 
+    def get_exclude(self, request: HttpRequest, obj: Signature | None = None) -> list[str]:
+        hidden = list(self.exclude or [])
+        return hidden if request.user.has_perm("petition.view_email") else [*hidden, "email"]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Signature | None = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields if field.name not in self.exclude]
+        hidden = self.get_exclude(request, obj)
+        return [field.name for field in self.model._meta.fields if field.name not in hidden]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # Django lets a list's URL filter on any field (?email__startswith=a): that would read addresses
+        # letter by letter. Addresses are found only by the search, whole.
+        if lookup.partition("__")[0] in HIDDEN_LOOKUPS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        if _finds_by_email(request):
+            changelist.search_help_text = "An email address (any spelling of it, the whole address), or a surname."
+        return changelist
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Signature], search_term: str
@@ -289,6 +345,11 @@ class SignatureAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if "@" in term:
+            if not _finds_by_email(request):
+                # Whether an address signed is itself personal data: only moderators, handling a request, ask.
+                explanation = MissingPermission("petition.find_by_email").explanation()
+                self.message_user(request, f"Nothing was searched. {explanation}", messages.WARNING)
+                return queryset.none(), False
             return queryset.filter(mailbox=mailbox(term)), False
         return queryset.filter(last_name__iexact=term), False
 
@@ -299,6 +360,17 @@ class SignatureAdmin(admin.ModelAdmin):
     @admin.display(description="Name")
     def name(self, signature: Signature) -> str:
         return str(signature)
+
+    # Not "status": a model field of that name would be shown instead.
+    @admin.display(description="Status", ordering="status")
+    def standing(self, signature: Signature) -> str:
+        if signature.held_at is None:
+            return signature.get_status_display()
+        return format_html(
+            '{} <span class="quiet">(held: {})</span>',
+            signature.get_status_display(),
+            signature.get_held_reason_display().lower(),
+        )
 
     @admin.display(description="Region", ordering="region")
     def region_name(self, signature: Signature) -> str:
@@ -406,6 +478,20 @@ class SignatureAdmin(admin.ModelAdmin):
             response["Refresh"] = str(OVERVIEW_REFRESH_SECONDS)
         return response
 
+    @admin.action(description="Release the selected held signatures…", permissions=["change"])
+    def release(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
+        held = queryset & Signature.objects.held()
+        form = _confirm(self, request, held, form_class=ReleaseForm, title="Release held signatures", verb="Release")
+        if isinstance(form, TemplateResponse):
+            return form
+        count = standing.release(held, note=form.cleaned_data["note"], user=request.user)
+        self.message_user(
+            request,
+            f"{count} signature(s) released: the confirmed ones count now, the rest once their signers confirm.",
+            messages.SUCCESS,
+        )
+        return None
+
     @admin.action(description="Invalidate the selected signatures…", permissions=["change"])
     def invalidate(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
         form = _confirm(
@@ -454,6 +540,38 @@ class SignatureAdmin(admin.ModelAdmin):
         count = standing.erase(queryset, note=form.cleaned_data["note"], user=request.user)
         self.message_user(request, f"Personal data of {count} signer(s) erased; the counts are unchanged.")
         return None
+
+
+@admin.register(SigningPolicy)
+class SigningPolicyAdmin(admin.ModelAdmin):
+    """The switch that holds every new signature on a campaign for review; each change is audited."""
+
+    list_display = ["campaign", "hold_all", "held_now", "changed_at", "changed_by"]
+    list_select_related = ["campaign", "changed_by"]
+    fields = ["campaign", "hold_all", "held_now", "changed_at", "changed_by"]
+    readonly_fields = ["held_now", "changed_at", "changed_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SigningPolicy | None = None) -> list[str]:
+        return ["campaign", *self.readonly_fields] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: SigningPolicy | None = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: SigningPolicy, form: forms.ModelForm[SigningPolicy], change: bool
+    ) -> None:
+        # The admin site lets in only active staff: the user is a User, never AnonymousUser.
+        holding.set_holding(obj.campaign, hold=obj.hold_all, user=cast("User", request.user))
+        obj.refresh_from_db()
+
+    @admin.display(description="Held for review now")
+    def held_now(self, policy: SigningPolicy) -> str:
+        if not policy.pk:
+            return "–"
+        count = Signature.objects.for_campaign(policy.campaign_id).held().count()
+        query = urlencode({"held": "yes", "campaign": str(policy.campaign_id)})
+        url = reverse("admin:petition_signature_changelist") + "?" + query
+        return format_html('<a href="{}">{} signature{}</a>', url, intcomma(count), "" if count == 1 else "s")
 
 
 @admin.register(OutgoingEmail)

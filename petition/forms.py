@@ -17,7 +17,7 @@ from localflavor.gb.forms import GBPostcodeField
 
 from campaign.models import Campaign
 
-from . import domains, exports, names, postcodes
+from . import consent, domains, exports, names, postcodes
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -173,10 +173,8 @@ class SignForm(forms.Form):
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     show_name = forms.BooleanField(label=names.SHOW_NAME_LABEL, required=False)
-    contact_opt_in = forms.BooleanField(
-        label="Email me about this campaign's progress and what happens next",
-        required=False,
-    )
+    # Stored with each signature by its key (petition.consent): the contacts export quotes it.
+    contact_opt_in = forms.BooleanField(label=consent.CONTACT_LABEL, required=False)
     message = forms.CharField(
         label="Message to the minister (optional)",
         required=False,

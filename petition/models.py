@@ -25,12 +25,20 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         return self.filter(campaign=campaign)
 
     def confirmed(self) -> Self:
-        """Signatures that count: confirmed by email and not invalidated."""
-        return self.filter(status=Signature.Status.CONFIRMED)
+        """Signatures that count: confirmed by email, not invalidated, and not held for review."""
+        return self.filter(status=Signature.Status.CONFIRMED, held_at__isnull=True)
+
+    def held(self) -> Self:
+        """Signatures held for review and not yet released or invalidated: they do not count, even confirmed."""
+        return self.filter(held_at__isnull=False).exclude(status=Signature.Status.INVALIDATED)
 
     def public(self) -> Self:
         """Confirmed signers who agreed to have their name shown."""
         return self.confirmed().filter(show_name=True)
+
+    def contactable(self) -> Self:
+        """Confirmed signers who asked to hear about the campaign: the only addresses staff may take away."""
+        return self.confirmed().filter(contact_opt_in=True, erased_at__isnull=True).exclude(email="")
 
     def awaiting_moderation(self) -> Self:
         """Messages to the minister waiting to be read: only confirmed signers' (the rest may be anyone's)."""
@@ -49,6 +57,11 @@ class Signature(models.Model):
         DUPLICATE = "duplicate", "Duplicate of another signature"
         ABUSE = "abuse", "Abusive"
         SIGNER_REQUEST = "signer_request", "At the signer's request"
+
+    class HeldReason(models.TextChoices):
+        REVIEW = "review", "Campaign holding every new signature"
+        BUSY_ADDRESS = "busy_address", "Past the limit for one internet address"
+        BUSY_DOMAIN = "busy_domain", "Past the limit for one email domain"
 
     class MessageStatus(models.TextChoices):
         NONE = "", "No message"
@@ -73,6 +86,8 @@ class Signature(models.Model):
     region = models.CharField(max_length=40, help_text="Key of the region counted, from the postcode or 'outside-uk'.")
     show_name = models.BooleanField(default=False)
     contact_opt_in = models.BooleanField(default=False)
+    # The key of the contact box's words the signer saw, ticked or not (petition.consent).
+    contact_wording = models.CharField(max_length=20, blank=True)
     message = models.TextField(max_length=500, blank=True)
     message_status = models.CharField(max_length=10, choices=MessageStatus, blank=True, default=MessageStatus.NONE)
     consent_version = models.CharField(max_length=20)
@@ -82,6 +97,10 @@ class Signature(models.Model):
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidation_reason = models.CharField(max_length=20, choices=InvalidationReason, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True, help_text="When the signer's personal data was erased.")
+    # Held for review (see petition.holding): stored and confirmable as any other, but counted, listed and
+    # delivered only once staff release it. Kept through invalidation, so that a restore returns it to review.
+    held_at = models.DateTimeField(null=True, blank=True, help_text="When it was held for review; empty once released.")
+    held_reason = models.CharField(max_length=20, choices=HeldReason, blank=True)
     # None once erased, so that the links in the signer's emails lead nowhere (NULLs never collide when unique).
     token = models.CharField(max_length=32, null=True, unique=True, default=new_token, editable=False)  # noqa: DJ001
     # The bulk invalidation that invalidated this signature, so that it can be reverted as one.
@@ -92,7 +111,12 @@ class Signature(models.Model):
     objects = SignatureQuerySet.as_manager()
 
     class Meta:
-        permissions = [("export_signatures", "Can export signatures and delivery packs")]
+        permissions = [
+            ("export_signatures", "Can export signatures and delivery packs"),
+            ("export_contacts", "Can export the contacts of signers who asked to hear more"),
+            ("view_email", "Can see signers' email addresses"),
+            ("find_by_email", "Can find a signer by their exact email address"),
+        ]
         constraints = [
             # One signature per inbox per campaign, however it is spelt; an erased one holds no address.
             # The mailbox first, so that staff can find a signature by its address alone.
@@ -111,6 +135,11 @@ class Signature(models.Model):
                 condition=~Q(status="invalidated") | (Q(invalidated_at__isnull=False) & ~Q(invalidation_reason="")),
                 name="signature_invalidated_has_reason",
             ),
+            models.CheckConstraint(
+                condition=(Q(held_at__isnull=True) & Q(held_reason=""))
+                | (Q(held_at__isnull=False) & ~Q(held_reason="")),
+                name="signature_held_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["campaign", "status", "-confirmed_at"], name="signature_recent_idx"),
@@ -126,6 +155,8 @@ class Signature(models.Model):
                 condition=Q(status="confirmed", message_status="pending"),
                 name="signature_message_waiting_idx",
             ),
+            # The held signatures staff review: a few among a million, found without a scan.
+            models.Index(fields=["campaign", "held_at"], condition=Q(held_at__isnull=False), name="signature_held_idx"),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +186,30 @@ class SignatureCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.region}/{self.shard}: {self.count}"
+
+
+class SigningPolicy(models.Model):
+    """How a campaign takes new signatures: whether every one is held for review.
+
+    Here rather than on Campaign, because the campaign app knows nothing of
+    signatures; one row per campaign, made when staff first set it (none: nothing held).
+    """
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, primary_key=True, related_name="signing_policy")
+    hold_all = models.BooleanField(
+        "Hold every new signature for review",
+        default=False,
+        help_text="New signatures are stored and can be confirmed as usual, but count only once staff release "
+        "them. The public page does not change. Takes effect within a few seconds.",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "signing policies"
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {'holding new signatures' if self.hold_all else 'counting new signatures'}"
 
 
 class OutgoingEmail(models.Model):
@@ -218,6 +273,10 @@ class AuditEntry(models.Model):
         RESEND = "resend", "Resent confirmation emails"
         ERASE = "erase", "Erased personal data"
         EXPORT = "export", "Exported signatures"
+        HOLD = "hold", "Started holding new signatures"
+        STOP_HOLDING = "stop_holding", "Stopped holding new signatures"
+        RELEASE = "release", "Released held signatures"
+        EXPORT_CONTACTS = "export_contacts", "Exported contacts (email addresses)"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

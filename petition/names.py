@@ -1,10 +1,10 @@
 """What of a signer's name is shown where: one rule, from what the signer agreed to on the form.
 
-The form says (in the words below) that a signer's full name and area go to
-the recipient with the letter, and that their first name, last initial and
-area are shown on the campaign page only if they tick the box. Every place a
-name appears (the public lists, the delivery pack, the export, staff screens)
-asks `shown_name`.
+The form says (in the words below) that every signature is counted, and that
+a signer is named only if they tick the box: by first name, last initial and
+area on the campaign page, and by full name and area to the recipient (the
+delivery pack and the export). Every place a name appears (the public lists,
+the delivery pack, the export, staff screens) asks `shown_name`.
 
 A name for the public page is held back, whatever the signer chose, when it
 carries a link, a domain, an email address or markup: spam and abuse arrive
@@ -17,8 +17,14 @@ import enum
 import re
 from typing import Literal, overload
 
-SHOW_NAME_LABEL = "Show my first name, the initial of my last name and my area (such as “Brighton”) on this page"
-RECIPIENT_NOTE = "Your full name and area go to {recipient} with the letter."
+SHOW_NAME_LABEL = (
+    "Name me: show my first name, the initial of my last name and my area (such as “Brighton”) on this page, "
+    "and give my full name and area with the letter"
+)
+RECIPIENT_NOTE = (
+    "Your signature is counted either way; {recipient} receives your full name and area with the letter "
+    "only if you tick “Name me”."
+)
 
 SPAM_MARKS = re.compile(r"https?:|www\.|@|[<>{}\[\]]|[a-z0-9-]\.[a-z]{2,}", re.IGNORECASE)
 
@@ -31,16 +37,17 @@ class Audience(enum.Enum):
 
 @overload
 def shown_name(
-    audience: Literal[Audience.PUBLIC], *, first_name: str, last_name: str, show_name: bool
+    audience: Literal[Audience.PUBLIC, Audience.RECIPIENT], *, first_name: str, last_name: str, show_name: bool
 ) -> str | None: ...
 @overload
-def shown_name(
-    audience: Literal[Audience.RECIPIENT, Audience.STAFF], *, first_name: str, last_name: str, show_name: bool
-) -> str: ...
+def shown_name(audience: Literal[Audience.STAFF], *, first_name: str, last_name: str, show_name: bool) -> str: ...
 def shown_name(audience: Audience, *, first_name: str, last_name: str, show_name: bool) -> str | None:
     """The name as `audience` may see it, or None if it may not be shown there."""
-    if audience is not Audience.PUBLIC:
+    if audience is Audience.STAFF:
         return f"{first_name} {last_name}".strip()
+    if audience is Audience.RECIPIENT:
+        # Whoever did not tick the box is counted, not named.
+        return f"{first_name} {last_name}".strip() if show_name else None
     if not show_name or SPAM_MARKS.search(f"{first_name} {last_name}"):
         return None
     return f"{first_name} {last_name[:1]}." if last_name else first_name

@@ -1,21 +1,32 @@
-"""Limits on signing per IP address and per email domain.
+"""Limits on signing per IP address, per mailbox and per email domain.
 
 Counters are fixed windows in Redis when REDIS_URL is set, so every app server
 sees the same counts, and all of a request's counters cost one round trip; in
 Django's cache (process memory) otherwise. Large mail providers are exempt
-from the domain limit (a real surge brings thousands of gmail.com signers a
+from the domain limits (a real surge brings thousands of gmail.com signers a
 minute); unusual domains, the kind scripted attacks use, are not.
+
+The limits per address and per domain are soft: past them a signature is held
+for review (petition.holding) rather than refused, because a school, a rally's
+Wi-Fi or a mobile network sends many real people from one address, and an
+employer or university from one domain. Hard limits refuse: per mailbox (one
+inbox is one person, and a repeat makes no new row to hold), and a ceiling per
+address and per domain far above the soft limit, so that a flood cannot fill
+the database with held rows.
 """
 
 import functools
 import ipaddress
 import time
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from .models import Signature
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -42,19 +53,33 @@ def _trusted(address: str) -> bool:
     return any(ip in network for network in settings.TRUSTED_PROXIES)
 
 
-def signing_wait(ip_hash: str, email_domain: str, mailbox: str) -> int:
-    """Seconds this signer must wait before signing, or 0 if they may sign now.
+@dataclass(frozen=True)
+class Verdict:
+    wait: int  # seconds to wait before signing: more than 0 refuses the signature
+    hold: str  # why to hold the signature for review (a Signature.HeldReason), or ""
 
-    Limited per IP address, per unusual email domain, and per mailbox (see
-    petition.mailboxes: +tags and Gmail's dots do not make one inbox many).
-    """
-    limits = [(f"ip:{ip_hash}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_IP]
-    mailbox = _key(mailbox)
-    limits += [(f"mailbox:{mailbox}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_MAILBOX]
+
+def signing_verdict(ip_hash: str, email_domain: str, mailbox: str) -> Verdict:
+    """Whether this signer may sign now, must wait, or may sign but is held for review; one round trip."""
+    address = f"ip:{ip_hash}"
+    mailbox_scope = f"mailbox:{_key(mailbox)}"
+    hard = [(mailbox_scope, allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_MAILBOX]
+    hard += [(address, allowed, seconds) for allowed, seconds in settings.SIGN_CEILINGS_PER_IP]
+    soft = {
+        Signature.HeldReason.BUSY_ADDRESS: [
+            (address, allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_IP
+        ]
+    }
     if email_domain not in settings.RATE_LIMIT_EXEMPT_DOMAINS:
-        domain = _key(email_domain)
-        limits += [(f"domain:{domain}", allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_DOMAIN]
-    return _hit(limits)
+        domain = f"domain:{_key(email_domain)}"
+        hard += [(domain, allowed, seconds) for allowed, seconds in settings.SIGN_CEILINGS_PER_DOMAIN]
+        soft[Signature.HeldReason.BUSY_DOMAIN] = [
+            (domain, allowed, seconds) for allowed, seconds in settings.SIGN_LIMITS_PER_DOMAIN
+        ]
+    # A soft limit and a ceiling over the same window share its counter: one attempt counts once.
+    waits = _hit_each([*hard, *(limit for limits in soft.values() for limit in limits)])
+    hold = next((reason for reason, limits in soft.items() if any(waits[limit] for limit in limits)), "")
+    return Verdict(wait=max((waits[limit] for limit in hard), default=0), hold=hold)
 
 
 def _key(text: str) -> str:
@@ -66,20 +91,27 @@ def _key(text: str) -> str:
 
 
 def resend_wait(ip_hash: str) -> int:
-    return _hit([(f"resend:{ip_hash}", allowed, seconds) for allowed, seconds in settings.RESEND_LIMITS_PER_IP])
+    limits = [(f"resend:{ip_hash}", allowed, seconds) for allowed, seconds in settings.RESEND_LIMITS_PER_IP]
+    return max(_hit_each(limits).values(), default=0)
 
 
-def _hit(limits: list[tuple[str, int, int]]) -> int:
-    """Count one attempt against each (scope, allowed, seconds) limit; the seconds to wait if any is exceeded."""
+Limit = tuple[str, int, int]  # (scope, allowed, seconds)
+
+
+def _hit_each(limits: list[Limit]) -> dict[Limit, int]:
+    """Count one attempt in each limit's window; for each limit, the seconds to wait if it is exceeded, else 0.
+
+    Limits on the same scope and window share one counter, counted once.
+    """
     now = time.time()
-    windows = [(scope, allowed, seconds, int(now // seconds)) for scope, allowed, seconds in limits]
-    used = _increment([(f"rl:{scope}:{seconds}:{window}", seconds + 1) for scope, _, seconds, window in windows])
-    waits = [
-        int((window + 1) * seconds - now) + 1
-        for (_, allowed, seconds, window), count in zip(windows, used, strict=True)
-        if count > allowed
-    ]
-    return max(waits, default=0)
+    keys = {(scope, seconds): f"rl:{scope}:{seconds}:{int(now // seconds)}" for scope, _, seconds in limits}
+    used = dict(zip(keys, _increment([(key, seconds + 1) for (_, seconds), key in keys.items()]), strict=True))
+    return {
+        (scope, allowed, seconds): int((now // seconds + 1) * seconds - now) + 1
+        if used[scope, seconds] > allowed
+        else 0
+        for scope, allowed, seconds in limits
+    }
 
 
 def _increment(keys: list[tuple[str, int]]) -> list[int]:

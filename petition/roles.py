@@ -16,10 +16,12 @@ from django.http import HttpRequest
 
 ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
     "Moderators": [
-        ("petition", "signature", ["view", "change"]),
+        # Moderators find a signer by the exact address in a withdrawal request, and see only its domain.
+        ("petition", "signature", ["view", "change", "find_by_email"]),
         ("petition", "outgoingemail", ["view"]),
         ("petition", "auditentry", ["view"]),
         ("petition", "invalidation", ["view", "add", "change"]),
+        ("petition", "signingpolicy", ["view", "add", "change"]),
         ("campaign", "campaign", ["view"]),
     ],
     "Campaign managers": [
@@ -28,9 +30,11 @@ ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
         ("campaign", "fact", ["view", "add", "change", "delete"]),
         ("campaign", "source", ["view", "add", "change"]),
         ("campaign", "story", ["view", "add", "change", "delete"]),
-        ("petition", "signature", ["view", "export_signatures"]),
+        # The contacts export is the one place they see addresses: only of those who asked to hear more.
+        ("petition", "signature", ["view", "export_signatures", "export_contacts"]),
         ("petition", "auditentry", ["view"]),
         ("petition", "invalidation", ["view"]),
+        ("petition", "signingpolicy", ["view"]),
     ],
 }
 

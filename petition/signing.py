@@ -30,7 +30,7 @@ from django.utils.crypto import salted_hmac
 from campaign import PRIVACY_NOTICE_VERSION
 from campaign.models import Campaign
 
-from . import audit, domains, emails, postcodes
+from . import audit, consent, domains, emails, holding, postcodes
 from .mailboxes import mailbox
 from .models import AuditEntry, OutgoingEmail, ResendRequest, Signature
 
@@ -74,11 +74,14 @@ def signature_for_token(token: str, *, purpose: Literal["confirm", "withdraw"]) 
     return signature if sent is not None and timezone.now() - sent <= max_age else None
 
 
-def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str) -> bool:
+def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft_limit: str = "") -> bool:
     """Record a signature from cleaned form data, with an email for the worker to send. Returns whether it is new.
 
-    A repeat signature changes nothing stored; its signer gets whichever email fits, at most a few an hour.
+    A new signature is held for review if its campaign holds every new one or it came past a soft limit
+    (`over_soft_limit`, a Signature.HeldReason): the same statement either way. A repeat signature changes
+    nothing stored; its signer gets whichever email fits, at most a few an hour.
     """
+    held_reason = holding.reason_to_hold(campaign, over_soft_limit)
     email = data["email"].strip()
     in_uk = data["location"] == "uk"
     message = data.get("message", "")
@@ -97,10 +100,13 @@ def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str) -> bool:
         region=area.region.key if area else postcodes.OUTSIDE_UK,
         show_name=data.get("show_name", False),
         contact_opt_in=data.get("contact_opt_in", False),
+        contact_wording=consent.CONTACT_WORDING,
         message=message,
         message_status=Signature.MessageStatus.PENDING if message else Signature.MessageStatus.NONE,
         consent_version=PRIVACY_NOTICE_VERSION,
         ip_hash=ip_hash,
+        held_at=timezone.now() if held_reason else None,
+        held_reason=held_reason,
     )
     created = _store(signature) if connection.vendor == "postgresql" else _store_in_transaction(signature)
     transaction.on_commit(emails.nudge_worker, robust=True)

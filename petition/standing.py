@@ -1,10 +1,13 @@
 """Every change of a signature's standing, and everything that follows from it, written once.
 
-A signature is pending until its signer confirms it; confirmed ones count. Its
+A signature is pending until its signer confirms it; confirmed ones count,
+unless it was held for review when it was made (petition.holding): a held
+signature is confirmed as any other but counts only once staff release it. Its
 signer can withdraw it (it is deleted); staff can invalidate it (it leaves the
-count) and restore it; staff, or retention, can erase the person's data (the
-row stays, anonymous, so every count can be recomputed); staff approve or hide
-its message. Each transition changes rows only from the states it starts from
+count) and restore it (to the standing it had, held or not); staff, or
+retention, can erase the person's data (the row stays, anonymous, so every
+count can be recomputed); staff approve or hide its message, and release it
+from review. Each transition changes rows only from the states it starts from
 and then, in the same transaction:
 
 - moves the count (this module is the only caller of `counting.add`);
@@ -45,6 +48,11 @@ class Row(NamedTuple):
     status: str
     confirmed_at: datetime | None
     mailbox: str
+    held_at: datetime | None
+
+    @property
+    def counted(self) -> bool:
+        return self.status == Signature.Status.CONFIRMED and self.held_at is None
 
 
 # What a signature keeps once its signer's personal data is erased: its campaign, region, country,
@@ -66,14 +74,24 @@ ANONYMOUS = {
 
 
 def confirm(signature: Signature) -> bool:
-    """Count a pending signature. Returns True if this call confirmed it."""
+    """Confirm a pending signature, and count it unless it is held for review. Returns True if this call confirmed it.
+
+    The row decides, not the object passed in: staff may have released it since it was read.
+    """
+    pending = Signature.objects.filter(pk=signature.pk, status=Signature.Status.PENDING)
+    confirmed = {"status": Signature.Status.CONFIRMED, "confirmed_at": timezone.now()}
     with transaction.atomic():
-        confirmed = Signature.objects.filter(pk=signature.pk, status=Signature.Status.PENDING).update(
-            status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
-        )
-        if confirmed:
+        # The usual case, in one statement: a signature not held.
+        if pending.filter(held_at__isnull=True).update(**confirmed):
             counting.add(signature.campaign_id, signature.region, 1)
-    return bool(confirmed)
+            return True
+        if not pending.update(**confirmed):
+            return False
+        # Held: confirmed, not counted; unless a release committed between the two statements (the row is
+        # locked now, so whichever release comes next sees it confirmed and counts it itself).
+        if Signature.objects.filter(pk=signature.pk, held_at__isnull=True).exists():
+            counting.add(signature.campaign_id, signature.region, 1)
+    return True
 
 
 @transaction.atomic
@@ -127,9 +145,24 @@ def restore(
     clear = {"invalidated_at": None, "invalidation_reason": "", "invalidation": None}
     Signature.objects.filter(pk__in=ids, confirmed_at__isnull=False).update(status=Signature.Status.CONFIRMED, **clear)
     Signature.objects.filter(pk__in=ids, confirmed_at__isnull=True).update(status=Signature.Status.PENDING, **clear)
-    _move_counts([row for row in rows if row.confirmed_at is not None], +1)
+    # One held when it was invalidated goes back to being held: it counts only once released.
+    _move_counts([row for row in rows if row.confirmed_at is not None and row.held_at is None], +1)
     public.forget({row.campaign_id for row in rows})
     _audit(user, AuditEntry.Action.RESTORE, rows, reason=note, invalidation=invalidation)
+    return len(rows)
+
+
+@transaction.atomic
+def release(signatures: QuerySet[Signature], *, user: User, note: str = "") -> int:
+    """Staff accept held signatures: confirmed ones count from now, pending ones once their signer confirms.
+
+    Invalidated ones are left alone (restoring one returns it to review). Returns how many were released.
+    """
+    rows = _locked(signatures & Signature.objects.held())
+    Signature.objects.filter(pk__in=[row.pk for row in rows]).update(held_at=None, held_reason="")
+    _move_counts([row for row in rows if row.status == Signature.Status.CONFIRMED], +1)
+    public.forget({row.campaign_id for row in rows})
+    _audit(user, AuditEntry.Action.RELEASE, rows, reason=note)
     return len(rows)
 
 
@@ -138,8 +171,8 @@ def erase(signatures: QuerySet[Signature], *, user: User, note: str = "") -> int
     """Remove signers' personal data (the right to erasure, and retention), keeping what the counts need.
 
     A confirmed or invalidated signature stays as an anonymous row with its
-    region, and the count is unchanged; a pending one, never counted, is
-    deleted with its emails.
+    region (and, if held, still held), and the count is unchanged; a pending
+    one, never counted, is deleted with its emails.
     """
     rows = _locked(signatures.filter(erased_at__isnull=True))
     pending = [row.pk for row in rows if row.status == Signature.Status.PENDING]
@@ -148,7 +181,7 @@ def erase(signatures: QuerySet[Signature], *, user: User, note: str = "") -> int
     Signature.objects.filter(pk__in=kept).update(**ANONYMOUS, erased_at=timezone.now())
     _cancel_emails(kept)
     _drop_resend_requests(rows)
-    _discard_delivery_packs([row for row in rows if row.confirmed_at is not None])
+    _discard_delivery_packs([row for row in rows if row.confirmed_at is not None and row.held_at is None])
     public.forget({row.campaign_id for row in rows})
     _audit(user, AuditEntry.Action.ERASE, rows, reason=note)
     return len(rows)
@@ -168,13 +201,13 @@ def set_message_status(signatures: QuerySet[Signature], status: str, *, user: Us
 
 def _locked(signatures: QuerySet[Signature]) -> list[Row]:
     """The rows about to change, locked until the transaction ends, so that no two transitions cross."""
-    fields = ("pk", "campaign_id", "region", "status", "confirmed_at", "mailbox")
+    fields = ("pk", "campaign_id", "region", "status", "confirmed_at", "mailbox", "held_at")
     return [Row(*values) for values in signatures.order_by("pk").select_for_update().values_list(*fields)]
 
 
 def _no_longer_counted(rows: list[Row]) -> None:
     """What follows when signatures stop counting: the count, the delivery PDFs naming them, the public lists."""
-    counted = [row for row in rows if row.status == Signature.Status.CONFIRMED]
+    counted = [row for row in rows if row.counted]
     _move_counts(counted, -1)
     _discard_delivery_packs(counted)
     public.forget({row.campaign_id for row in rows})

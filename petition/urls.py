@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
     path("staff/c/<slug:slug>/export/", views.export_signatures, name="export"),
+    path("staff/c/<slug:slug>/contacts/", views.export_contacts, name="export_contacts"),
     path("staff/c/<slug:slug>/delivery/", views.deliver, name="deliver"),
     path("staff/c/<slug:slug>/delivery/print/", views.delivery_pack, name="delivery_pack"),
     path("staff/c/<slug:slug>/delivery/<int:pk>.pdf", views.delivery_pack_pdf, name="delivery_pack_pdf"),

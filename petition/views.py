@@ -1,6 +1,6 @@
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.contrib import admin
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import Campaign
 
-from . import audit, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -91,17 +91,24 @@ def _campaign(slug: str) -> Campaign:
 
 
 def _campaign_for_signing(slug: str) -> Campaign:
-    """The campaign, from this process's memory if seen in the last few seconds: signing's hot path."""
+    """The campaign with its signing policy, from this process's memory if seen in the last few seconds:
+    signing's hot path."""
     key = f"campaign:{slug}"
     campaign: Campaign | None = caches["local"].get(key)
     if campaign is None:
-        campaign = _campaign(slug)
+        campaign = get_object_or_404(Campaign.objects.public().select_related("signing_policy"), slug=slug)
         caches["local"].set(key, campaign, settings.CAMPAIGN_CACHE_SECONDS)
     return campaign
 
 
-def _rate_limited(request: HttpRequest, campaign: Campaign, wait: int) -> HttpResponse:
-    context = {"campaign": campaign, "minutes": math.ceil(wait / 60)}
+def _rate_limited(request: HttpRequest, campaign: Campaign, wait: int, form: SignForm | ResendForm) -> HttpResponse:
+    """Asked to wait: the form again, with everything typed kept, to send once the wait is over."""
+    context = {
+        "campaign": campaign,
+        "minutes": math.ceil(wait / 60),
+        "form": form,
+        "signing": isinstance(form, SignForm),
+    }
     response = render(request, "petition/rate_limited.html", context, status=429)
     response["Retry-After"] = str(wait)
     return response
@@ -129,9 +136,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         ip_hash = signing.hash_ip(ratelimits.client_ip(request))
         address = form.cleaned_data["email"]
         domain = domains.registrable(address.rpartition("@")[2])
-        if wait := ratelimits.signing_wait(ip_hash, domain, mailbox(address)):
-            return _rate_limited(request, campaign, wait)
-        signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash)
+        verdict = ratelimits.signing_verdict(ip_hash, domain, mailbox(address))
+        if verdict.wait:
+            return _rate_limited(request, campaign, verdict.wait, form)
+        signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash, over_soft_limit=verdict.hold)
         return redirect("petition:check_email", slug)
     # The form's clock is tied to the visitor's CSRF cookie, which a first visit gets now.
     get_token(request)
@@ -150,7 +158,7 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
     form = ResendForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         if wait := ratelimits.resend_wait(signing.hash_ip(ratelimits.client_ip(request))):
-            return _rate_limited(request, campaign, wait)
+            return _rate_limited(request, campaign, wait, form)
         signing.ask_to_resend(campaign, form.cleaned_data["email"])
         return redirect("petition:check_email", slug)
     return render(request, "petition/resend.html", {"campaign": campaign, "form": form})
@@ -248,12 +256,22 @@ def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str
 
 @staff_member_required
 @permission_required("petition.export_signatures")
+@require_http_methods(["GET", "HEAD", "POST"])
 def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
-    """Choose columns, then download the verified signature list as CSV; every download is audited."""
+    """GET says what the export holds and offers the columns; only the POST downloads it, audited.
+
+    A link on another site can make a browser GET, never POST with our CSRF token: nobody exports unawares.
+    """
     campaign = get_object_or_404(Campaign, slug=slug)
-    form = ExportForm(request.GET or None)
+    form = ExportForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
-        context = {"campaign": campaign, "form": form, "title": "Export the verified signatures"}
+        context = {
+            "campaign": campaign,
+            "form": form,
+            "title": "Export the verified signatures",
+            "count": counting.totals(campaign).count,
+            "columns": exports.COLUMNS.values(),
+        }
         return _staff_page(request, "petition/staff/export.html", context)
     columns = form.cleaned_data["columns"]
     audit.record(
@@ -264,18 +282,53 @@ def export_signatures(request: StaffRequest, slug: str) -> HttpResponse | Stream
         columns=columns,
         filters={"status": "confirmed"},
     )
-    response = StreamingHttpResponse(exports.csv_lines(campaign, columns), content_type="text/csv; charset=utf-8")
-    filename = f"{campaign.slug}-signatures-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _csv_download(exports.csv_lines(campaign, columns), f"{campaign.slug}-signatures")
+
+
+@staff_member_required
+@permission_required("petition.export_contacts")
+@require_http_methods(["GET", "HEAD", "POST"])
+def export_contacts(request: StaffRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
+    """The signers who asked to hear more, with their addresses: described by GET, downloaded by POST, audited."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    count = exports.contacts(campaign).count()
+    if request.method != "POST":
+        context = {
+            "campaign": campaign,
+            "title": "Export the contacts who asked to hear more",
+            "count": count,
+            "columns": exports.CONTACT_COLUMNS,
+            "wording": consent.CONTACT_LABEL,
+        }
+        return _staff_page(request, "petition/staff/contacts.html", context)
+    audit.record(
+        request.user,
+        AuditEntry.Action.EXPORT_CONTACTS,
+        count,
+        campaign=campaign,
+        columns=[column.header for column in exports.CONTACT_COLUMNS],
+        filters={"status": "confirmed", "contact_opt_in": True},
+    )
+    return _csv_download(exports.contact_csv_lines(campaign), f"{campaign.slug}-contacts")
+
+
+def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
+    """A CSV file streamed as it is written, dated, never kept by a cache."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.csv"'
     response["Cache-Control"] = "no-store"
     return response
 
 
 @staff_member_required
 @permission_required("petition.export_signatures")
+@require_http_methods(["GET", "HEAD", "POST"])
 def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
-    """The pack for the minister as a page to print; each one is audited."""
+    """GET says what the pack to print holds; the POST opens it, and each one opened is audited."""
     campaign = get_object_or_404(Campaign, slug=slug)
+    if request.method != "POST":
+        context = {"campaign": campaign, "title": "Print the delivery pack", "count": counting.totals(campaign).count}
+        return _staff_page(request, "petition/staff/delivery_print.html", context)
     audit.record(
         request.user,
         AuditEntry.Action.EXPORT,
@@ -286,7 +339,9 @@ def delivery_pack(request: StaffRequest, slug: str) -> HttpResponse:
         columns=["name", "area"],
         filters={"status": "confirmed"},
     )
-    return render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+    response = render(request, "petition/staff/delivery_pack.html", delivery.context(campaign))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_member_required

@@ -93,6 +93,28 @@ def real_campaign(db):
     return load_campaign(path).campaign
 
 
+def sign_in(client, user):
+    """Sign a test client in as a staff member who gave their password and a code from their authenticator app,
+    as django-otp marks a session once a code is checked. Returns the app (a TOTP device), made if need be."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def code_from_app(device):
+    """The code an authenticator app shows now for a TOTP device, as its owner would read it."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
 @pytest.fixture
 def staff(db):
     """Return a function making a signed-in staff client in the named groups (the user is `client.user`)."""
@@ -103,11 +125,21 @@ def staff(db):
         user = User.objects.create_user(username, password="a long enough password", is_staff=True)
         user.groups.set(Group.objects.filter(name__in=groups))
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         client.user = user
         return client
 
     return make
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's superuser client, through the second factor as every staff client must be."""
+    from django.test import Client
+
+    client = Client()
+    sign_in(client, admin_user)
+    return client
 
 
 @pytest.fixture

@@ -26,13 +26,22 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 from django.utils.html import escape
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from campaign.models import Campaign, Source
 from petition import audit, standing
 from petition.emails import send_due_emails
-from petition.models import AuditEntry, DeliveryPack, Invalidation, OutgoingEmail, ResendRequest, Signature
+from petition.models import (
+    AuditEntry,
+    DeliveryPack,
+    Invalidation,
+    OutgoingEmail,
+    ResendRequest,
+    Signature,
+    SigningPolicy,
+)
 from tests.petition import conftest as signing_fixtures
 from tests.petition.conftest import sent_links, valid_form
 
@@ -56,7 +65,7 @@ def flood_time():
 def sign_as(client, campaign, ip, forwarded_for=None, **fields):
     """Send the sign form from `ip`, through a proxy that says it forwarded `forwarded_for` if given."""
     headers = {"REMOTE_ADDR": ip} | ({"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {})
-    return client.post(SIGN, valid_form(campaign) | fields, **headers)
+    return client.post(SIGN, valid_form(campaign, client=client) | fields, **headers)
 
 
 def page_text(response):
@@ -68,10 +77,11 @@ def page_text(response):
 
 
 @pytest.mark.slow
-def test_hundreds_of_signatures_a_minute_from_one_address_are_refused_while_another_address_signs(
+def test_hundreds_of_signatures_a_minute_from_one_address_are_held_then_refused_while_another_address_signs(
     campaign, client, settings
 ):
-    assert settings.SIGN_LIMITS_PER_IP[0] == (10, 60)  # as shipped: ten a minute from one address
+    assert settings.SIGN_LIMITS_PER_IP[0] == (10, 60)  # as shipped: ten a minute from one address, then held
+    assert settings.SIGN_CEILINGS_PER_IP[0] == (100, 60)  # and a hundred, then refused
     flood, neighbours = [], []
     with flood_time():
         for i in range(300):
@@ -81,15 +91,16 @@ def test_hundreds_of_signatures_a_minute_from_one_address_are_refused_while_anot
                 neighbour = sign_as(client, campaign, f"192.0.2.{i // 20 + 1}", email=f"n{i}@gmail.com")
                 neighbours.append(neighbour.status_code)
 
-    assert flood == [302] * 10 + [429] * 290
+    assert flood == [302] * 100 + [429] * 200
     assert neighbours == [302] * 15
-    assert Signature.objects.filter(email__startswith="flood").count() == 10
-    assert Signature.objects.filter(email__startswith="n").count() == 15
+    assert Signature.objects.filter(email__startswith="flood").count() == 100
+    assert Signature.objects.held().filter(email__startswith="flood").count() == 90
+    assert Signature.objects.filter(email__startswith="n", held_at__isnull=True).count() == 15
 
 
 @pytest.mark.slow
-def test_a_burst_from_one_unusual_domain_is_refused_while_other_domains_sign(campaign, client, settings):
-    assert settings.SIGN_LIMITS_PER_DOMAIN[0] == (20, 60)  # as shipped: twenty a minute from one domain
+def test_a_burst_from_one_unusual_domain_is_held_while_other_domains_sign(campaign, client, settings):
+    assert settings.SIGN_LIMITS_PER_DOMAIN[0] == (20, 60)  # as shipped: twenty a minute from one domain, then held
     burst, others = [], []
     with flood_time():
         for i in range(200):
@@ -101,9 +112,11 @@ def test_a_burst_from_one_unusual_domain_is_refused_while_other_domains_sign(cam
                 other = sign_as(client, campaign, f"192.0.2.{i // 10 + 1}", email=f"person{i}@{domain}")
                 others.append(other.status_code)
 
-    assert burst == [302] * 20 + [429] * 180
+    assert burst == [302] * 200
     assert others == [302] * 20
-    assert Signature.objects.filter(email_domain="spam.example").count() == 20
+    assert Signature.objects.filter(email_domain="spam.example", held_at__isnull=True).count() == 20
+    assert Signature.objects.held().filter(email_domain="spam.example", held_reason="busy_domain").count() == 180
+    assert not Signature.objects.held().exclude(email_domain="spam.example").exists()
 
 
 @pytest.mark.slow
@@ -118,13 +131,14 @@ def test_a_flood_over_many_subdomains_is_limited_shown_and_invalidated_as_one_do
         ]
         person = sign_as(client, campaign, "192.0.2.1", email="person@uni.example.ac.uk")
 
-    assert [response.status_code for response in burst] == [302] * 20 + [429] * 40
+    assert [response.status_code for response in burst] == [302] * 60
+    assert Signature.objects.held().filter(held_reason="busy_domain").count() == 40
     assert person.status_code == 302
     overview = moderator.get("/admin/petition/signature/overview/", {"campaign": campaign.pk}).content.decode()
-    assert "spam.example</a></td><td>20</td>" in overview
+    assert "spam.example</a></td><td>60</td>" in overview
     assert "m1.spam.example" not in overview
-    listed = moderator.get("/admin/petition/signature/", {"email_domain": "m7.spam.example"}).content.decode()
-    assert listed.count('name="_selected_action"') == 20
+    listed = moderator.get("/admin/petition/signature/", {"email_domain": "m7.spam.example", "held": "yes"})
+    assert listed.content.decode().count('name="_selected_action"') == 40
 
     # A moderator types the domain as they saw it in one address: the whole organisation goes at once.
     moderator.post(
@@ -136,11 +150,11 @@ def test_a_flood_over_many_subdomains_is_limited_shown_and_invalidated_as_one_do
             "/admin/petition/invalidation/",
             {"action": "start", "_selected_action": [Invalidation.objects.get().pk]},
         )
-    assert Signature.objects.filter(status="invalidated").count() == 20
+    assert Signature.objects.filter(status="invalidated").count() == 60
     assert Signature.objects.exclude(status="invalidated").get().email == "person@uni.example.ac.uk"
 
 
-def test_behind_a_trusted_proxy_a_flooder_is_refused_and_their_neighbour_is_not(campaign, client, settings):
+def test_behind_a_trusted_proxy_a_flooder_is_held_and_their_neighbour_is_not(campaign, client, settings):
     settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
     with flood_time():
         flood = [
@@ -149,8 +163,10 @@ def test_behind_a_trusted_proxy_a_flooder_is_refused_and_their_neighbour_is_not(
         ]
         neighbour = sign_as(client, campaign, "10.0.0.5", "192.0.2.1", email="neighbour@gmail.com")
 
-    assert flood == [302] * 10 + [429] * 20
+    assert flood == [302] * 30
+    assert Signature.objects.held().count() == 20
     assert neighbour.status_code == 302
+    assert Signature.objects.get(email="neighbour@gmail.com").held_at is None
 
 
 @pytest.mark.parametrize("proxied", [False, True], ids=["direct", "through a trusted proxy"])
@@ -167,7 +183,8 @@ def test_a_made_up_forwarded_for_header_does_not_get_round_the_limit(campaign, c
                 response = sign_as(client, campaign, "198.51.100.66", claimed, email=f"f{i}@gmail.com")
             statuses.append(response.status_code)
 
-    assert statuses == [302] * 10 + [429] * 20
+    assert statuses == [302] * 30
+    assert Signature.objects.held().count() == 20
 
 
 # 2. Forged forms: every public POST form needs its CSRF token.
@@ -272,7 +289,7 @@ def visit(campaign, sign, deliver_outbox, client, settings):
     confirm_url, withdraw_url = sent_links(deliver_outbox()[0])
 
     def too_many():
-        settings.SIGN_LIMITS_PER_IP = [(0, 3600)]
+        settings.SIGN_CEILINGS_PER_IP = [(0, 3600)]
         return client.post(SIGN, valid_form(campaign), secure=True)
 
     return SimpleNamespace(
@@ -475,7 +492,7 @@ def test_the_admin_preview_of_a_bulk_invalidation_lists_markup_as_text(campaign,
 
 
 def test_the_delivery_print_page_shows_markup_as_text(hostile, payload, manager):
-    page = manager.get("/staff/c/letter/delivery/print/").content.decode()
+    page = manager.post("/staff/c/letter/delivery/print/").content.decode()
 
     assert f"<li>{escape(payload)} {escape(payload)}, Brighton</li>" in page
     shown_as_text(page, payload)
@@ -498,7 +515,7 @@ def test_the_delivery_pdf_prints_markup_as_text(
 
 
 def test_the_csv_export_keeps_markup_as_inert_text_in_a_download(hostile, payload, manager):
-    response = manager.get("/staff/c/letter/export/", {"columns": ["name", "message"], "download": "1"})
+    response = manager.post("/staff/c/letter/export/", {"columns": ["name", "message"]})
 
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
@@ -508,7 +525,7 @@ def test_the_csv_export_keeps_markup_as_inert_text_in_a_download(hostile, payloa
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-# 6. No staff or admin address answers anyone who is not staff.
+# 6. No staff or admin address answers anyone who is not staff, nor staff who have not given their second factor.
 
 
 def _walk(patterns, prefix=()):
@@ -538,6 +555,9 @@ PUBLIC = {
 }
 STAFF_ONLY = sorted(set(ROUTES) - PUBLIC)
 CATCH_ALL = "admin/(?P<url>.*)$"
+# The second step of signing in, open to staff who have given their password, and the way out.
+SECOND_FACTOR = {"admin/second-factor/", "admin/second-factor/set-up/", "admin/second-factor/recovery-codes/"}
+SIGN_OUT = "admin/logout/"
 
 
 @pytest.fixture
@@ -549,6 +569,7 @@ def one_of_everything(campaign, confirmed, make_fact):
     confirmed(campaign, show_name="on", message="Please act")
     audit.record(None, AuditEntry.Action.EXPORT, 1, campaign=campaign)
     Invalidation.objects.create(campaign=campaign, reason="spam", email_domain="spam.example")
+    SigningPolicy.objects.create(campaign=campaign)
     pack = DeliveryPack.objects.create(campaign=campaign, status="ready", finished_at=timezone.now(), pdf=b"%PDF-")
     send_due_emails.enqueue()
     attempt = {"user_agent": "curl", "ip_address": "192.0.2.1", "username": "x", "http_accept": "*/*", "path_info": "/"}
@@ -597,6 +618,7 @@ def snapshot():
         "sources": Source.objects.count(),
         "packs": sorted(DeliveryPack.objects.values_list("pk", "status")),
         "invalidations": sorted(Invalidation.objects.values_list("pk", "status")),
+        "policies": sorted(SigningPolicy.objects.values_list("pk", "hold_all")),
         "audit": AuditEntry.objects.count(),
         "emails": OutgoingEmail.objects.count(),
         "tasks": DBTaskResult.objects.count(),
@@ -663,6 +685,7 @@ def test_the_walk_finds_every_staff_address_and_points_each_at_something_real(on
         "admin/petition/signature/<path:object_id>/change/",
         "admin/auth/user/<id>/password/",
         CATCH_ALL,
+        *SECOND_FACTOR,
     }
     assert wanted <= set(STAFF_ONLY)
     assert set(ROUTES) >= PUBLIC  # a public address removed from the site must leave this list too
@@ -677,4 +700,62 @@ def test_the_walk_finds_every_staff_address_and_points_each_at_something_real(on
 
     # A superuser finds something at each, so a 404 for an outsider means refusal, not a wrong address.
     assert not_found == []
-    assert admin_client.get("/staff/c/letter/delivery/print/").status_code == 200
+    assert admin_client.post("/staff/c/letter/delivery/print/").status_code == 200
+
+
+def password_only():
+    """Superusers (so every permission) who gave the right password and no code: one with an authenticator app, one
+    who has not set one up yet."""
+    with_app = User.objects.create_superuser("has-app")
+    TOTPDevice.objects.create(user=with_app, name="Authenticator app", confirmed=True)
+    without_app = User.objects.create_superuser("no-app")
+    clients = {"staff with an app": Client(), "staff without one": Client()}
+    clients["staff with an app"].force_login(with_app)
+    clients["staff without one"].force_login(without_app)
+    return clients
+
+
+def reached_without_second_factor(client, method, path):
+    """None if the visitor is sent to give their code (or to set an app up), or to sign in; otherwise what they got."""
+    response = getattr(client, method)(path)
+    for _ in range(3):
+        if response.status_code not in (301, 302):
+            return f"{response.status_code} at {response.request['PATH_INFO']}"
+        location = urlsplit(response.headers["Location"])
+        if location.path.startswith("/admin/second-factor/") or location.path == "/admin/login/":
+            return None
+        if location.netloc not in ("", "testserver"):
+            return f"sent off the site to {response.headers['Location']}"
+        response = client.get(response.headers["Location"])
+    return f"redirected on and on from {path}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", sorted(set(STAFF_ONLY) - SECOND_FACTOR - {SIGN_OUT}))
+def test_no_staff_address_answers_staff_who_have_not_given_their_second_factor(one_of_everything, route):
+    parts, _ = ROUTES[route]
+    path = staff_path(parts, one_of_everything)
+    visitors = password_only()
+    before = snapshot()
+
+    reached = {
+        f"{who} {method.upper()}": reached_without_second_factor(client, method, path)
+        for who, client in visitors.items()
+        for method in ("get", "post")
+    }
+
+    assert {attempt: what for attempt, what in reached.items() if what} == {}, path
+    assert snapshot() == before
+    assert not TOTPDevice.objects.filter(user__username="no-app", confirmed=True).exists()
+
+
+def test_before_the_second_factor_its_own_pages_lead_only_to_the_code(one_of_everything):
+    visitors = password_only()
+    with_app, without_app = visitors["staff with an app"], visitors["staff without one"]
+
+    assert with_app.get("/admin/second-factor/set-up/")["Location"].startswith("/admin/second-factor/?")
+    assert without_app.get("/admin/second-factor/")["Location"].startswith("/admin/second-factor/set-up/?")
+    for client in visitors.values():
+        assert client.get("/admin/second-factor/recovery-codes/")["Location"].startswith("/admin/second-factor/?")
+        assert client.post("/admin/second-factor/recovery-codes/").status_code == 302
+    assert not TOTPDevice.objects.filter(user__username="no-app", confirmed=True).exists()

@@ -14,9 +14,12 @@ def staff_pages(context: Context) -> dict[str, object]:
     user = context["request"].user
     queue = user.has_perm("petition.change_signature")
     exports = user.has_perm("petition.export_signatures")
+    contacts = user.has_perm("petition.export_contacts")
     return {
         "overview": user.has_perm("petition.view_signature"),
         "queue": queue,
         "waiting": Signature.objects.awaiting_moderation().count() if queue else 0,
-        "campaigns": list(Campaign.objects.public().order_by("-pk")) if exports else [],
+        "exports": exports,
+        "contacts": contacts,
+        "campaigns": list(Campaign.objects.public().order_by("-pk")) if exports or contacts else [],
     }

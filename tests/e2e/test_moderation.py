@@ -124,7 +124,9 @@ STAFF_PAGES = {
     "overview": ("moderator", "/admin/petition/signature/overview/", 200),
     "invalidation preview": ("moderator", "/admin/petition/invalidation/{invalidation}/change/", 200),
     "export": ("manager", "/staff/c/{slug}/export/", 200),
+    "contacts export": ("manager", "/staff/c/{slug}/contacts/", 200),
     "delivery": ("manager", "/staff/c/{slug}/delivery/", 200),
+    "print the delivery pack": ("manager", "/staff/c/{slug}/delivery/print/", 200),
     "a 403 page": ("moderator", "/staff/c/{slug}/export/", 403),
 }
 

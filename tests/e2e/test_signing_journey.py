@@ -182,7 +182,7 @@ def test_too_many_signatures_page_has_no_accessibility_violations(
     live_server, real_campaign, phone, accessibility_violations, settings
 ):
     # One signature an hour: a window that long will not roll over between the two signatures.
-    settings.SIGN_LIMITS_PER_IP = [(1, 3600)]
+    settings.SIGN_CEILINGS_PER_IP = [(1, 3600)]
     phone.goto(live_server.url + SIGN_PAGE)
     fill_in_the_form(phone, email="first@example.org")
     assert phone.get_by_role("heading", level=1).inner_text() == "Check your email"
@@ -193,6 +193,7 @@ def test_too_many_signatures_page_has_no_accessibility_violations(
 
     assert posted.value.status == 429
     assert phone.get_by_role("heading", level=1).inner_text() == "Too many signatures in a short time"
+    assert phone.get_by_label("Email address", exact=True).input_value() == "second@example.org"  # kept
     assert Signature.objects.count() == 1
     assert accessibility_violations(phone) == []
     assert fits_the_screen(phone)

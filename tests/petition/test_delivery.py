@@ -2,10 +2,12 @@
 
 import io
 import logging
+import re
 import sys
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -49,16 +51,18 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
     confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
     confirmed(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
 
-    page = manager.get(PRINT).content.decode()
+    page = manager.post(PRINT).content.decode()
 
+    assert "An open letter to A. Minister MP, Secretary of State" in page
     assert "To A. Minister MP, Secretary of State" in page
     assert "Please act." in page
     assert "Name a manager for children&#x27;s safety" in page
     assert "<strong>2</strong> people signed" in page
+    assert "1 of them agreed to be named; everyone who signed is counted." in page
     assert "<td>Scotland</td><td>1</td>" in page
-    assert "<li>Asha Patel, Edinburgh</li>" in page
-    # Every signer's full name and area go to the recipient, as the form says; no email address does.
-    assert "<li>Hidden Person, Brighton</li>" in page
+    assert "<h3>Scotland</h3>" in page and "<li>Asha Patel, Edinburgh</li>" in page
+    # Whoever did not tick "Name me" is counted, not named, as the form says; no email address is shown.
+    assert "Hidden" not in page and "Person" not in page
     assert "example.org" not in page
 
 
@@ -74,33 +78,38 @@ def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, 
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="letter-delivery-pack-' in response["Content-Disposition"]
     text = pdf_text(response.content)
-    assert "To A. Minister MP, Secretary of State" in text
+    assert "An open letter to A. Minister MP, Secretary of State" in text
     assert "people signed this open letter" in text
     assert "Asha Patel, Edinburgh" in text
-    assert "Hidden Person, Brighton" in text and "example.org" not in text
+    assert "Hidden" not in text and "example.org" not in text
     assert "Download" in manager.get(DELIVERY).content.decode()
 
 
 @pytest.mark.slow
-def test_a_large_pack_is_laid_out_in_parts_that_join_into_one_numbered_document(
+def test_a_large_pack_is_laid_out_in_parts_that_join_into_one_document_numbered_page_n_of_m(
     campaign, confirmed, manager, immediate_tasks, monkeypatch
 ):
     monkeypatch.setattr(delivery, "NAMES_PER_PART", 2)
+    monkeypatch.setattr(delivery, "FOLIO_PAGES", 3)
     for n in range(5):
         confirmed(campaign, first_name=f"Signer{n}", last_name="Named", email=f"s{n}@example.org", show_name="on")
+    confirmed(campaign, first_name="Signer5", last_name="Unnamed", email="s5@example.org")
 
-    text = pdf_text(build_pdf(manager, immediate_tasks).content)
+    pdf = build_pdf(manager, immediate_tasks).content
 
     pack = DeliveryPack.objects.get()
-    assert (pack.named_total, pack.named_done) == (5, 5)
-    assert pack.pages == len(PdfReader(io.BytesIO(bytes(pack.pdf))).pages) >= 3
-    # Every name once, in signing order, numbered on across the parts.
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert (pack.named_total, pack.named_done, pack.pages) == (5, 5, len(pages))
+    assert len(pages) >= 4  # the cover, then a page at least for each of the three parts
+    # Numbered right across the parts, on every page and only once on each.
+    for number, text in enumerate(pages, start=1):
+        assert re.findall(r"Page \d+ of \d+", text) == [f"Page {number} of {len(pages)}"]
+    text = "\n".join(pages)
     places = [text.index(f"Signer{n} Named") for n in range(5)]
     assert places == sorted(places)
-    assert text.count(" Named,") == 5
+    assert text.count(" Named,") == 5 and "Unnamed" not in text
     assert "1. 2." in text and "3. 4." in text and "5." in text
     assert "(continued)" in text
-    assert [f"Page {n}" in text for n in range(1, pack.pages + 1)] == [True] * pack.pages
 
 
 def test_the_page_shows_progress_and_refreshes_itself_while_a_pack_is_being_built(campaign, manager):
@@ -118,7 +127,7 @@ def test_a_failed_build_says_so_and_logs_no_personal_data(
 ):
     confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", show_name="on")
 
-    def broken(html, first_page):
+    def broken(html):
         raise RuntimeError(html)
 
     monkeypatch.setattr(delivery, "_render", broken)
@@ -146,7 +155,7 @@ def test_without_the_pdf_extra_the_page_says_what_to_install_and_the_print_page_
     assert "Build a new PDF" not in page
     assert response.status_code == 200
     assert not DeliveryPack.objects.exists()
-    assert "<li>Asha Patel, Brighton</li>" in manager.get(PRINT).content.decode()
+    assert "<li>Asha Patel, Brighton</li>" in manager.post(PRINT).content.decode()
 
 
 @pytest.mark.slow
@@ -161,7 +170,7 @@ def test_only_the_newest_packs_are_kept(campaign, confirmed, manager, immediate_
 @pytest.mark.slow
 def test_every_pack_and_download_is_audited(campaign, confirmed, manager, immediate_tasks):
     confirmed(campaign, show_name="on")
-    manager.get(PRINT)
+    manager.post(PRINT)
     build_pdf(manager, immediate_tasks)
 
     assert list(AuditEntry.objects.values_list("details__kind", "details__format", "username")) == [
@@ -181,6 +190,7 @@ def test_only_campaign_managers_take_the_pack(role, campaign, staff, moderator):
     for url in (DELIVERY, PRINT, f"{DELIVERY}{pack.pk}.pdf"):
         assert client.get(url).status_code == 403
     assert client.post(DELIVERY).status_code == 403
+    assert client.post(PRINT).status_code == 403
     assert DeliveryPack.objects.count() == 1
 
 
@@ -218,3 +228,113 @@ def test_a_build_whose_worker_died_says_to_build_again_and_stops_refreshing(camp
 
     assert "Stopped before it finished: please build it again" in page
     assert "http-equiv" not in page and "<progress" not in page
+
+
+# One named signer in each script a UK signer may write in, and a few accented Latin ones, in several regions;
+# listed in the order the pack gives them: by nation and region in the site's order, by surname then first name.
+SIGNERS_IN_PACK_ORDER = [
+    ("Ann", "Avery", "LE1 1AA"),  # East Midlands
+    ("Rosa", "Ávila", "LE1 1AA"),  # an accent does not send Ávila after Bevan
+    ("Tom", "Bevan", "LE1 1AA"),
+    ("प्रिया", "पटेल", "LE1 1AA"),  # Devanagari
+    ("Zoë", "Abbott", "E1 6AN"),  # London
+    ("Νίκος", "Παπαδόπουλος", "E1 6AN"),  # Greek
+    ("أحمد", "الرشيد", "E1 6AN"),  # Arabic
+    ("রহিমা", "বেগম", "E1 6AN"),  # Bengali
+    ("芳", "王", "E1 6AN"),  # Chinese
+    ("Gwenllian", "ap Rhys", "CF10 1AA"),  # Wales
+    ("Siân", "Llŷr", "CF10 1AA"),  # Welsh
+    ("Ольга", "Иванова", "EH1 1YZ"),  # Scotland, Cyrillic
+]
+
+
+@pytest.fixture
+def signers_in_every_script(campaign, confirmed, settings):
+    settings.COUNT_CACHE_SECONDS = settings.PAGE_CACHE_SECONDS = 0
+    # Signed in an order unlike the pack's, each from an address of its own (as many signing from one
+    # would meet its limit), and with one who did not agree to be named.
+    for n, (first, last, postcode) in sorted(enumerate(SIGNERS_IN_PACK_ORDER), key=lambda item: item[1][1][::-1]):
+        fields = {"first_name": first, "last_name": last, "postcode": postcode, "show_name": "on"}
+        confirmed(campaign, email=f"s{n}@example.org", ip=f"203.0.113.{n + 10}", **fields)
+    confirmed(campaign, first_name="Hidden", last_name="Aaron", postcode="E1 6AN", email="hidden@example.org")
+    return [f"{first} {last}" for first, last, _ in SIGNERS_IN_PACK_ORDER]
+
+
+def test_names_are_grouped_by_nation_and_region_and_sorted_by_surname(signers_in_every_script, manager):
+    page = manager.post(PRINT).content.decode()
+
+    places = [page.index(f"<li>{name}, ") for name in signers_in_every_script]
+    assert places == sorted(places)
+    headings = re.findall(r"<h[34]>([^<]+)</h[34]>", page)
+    assert headings == ["England", "East Midlands", "London", "Wales", "Scotland"]
+    assert page.index("<h4>London</h4>") < page.index("Zoë Abbott") and "Hidden" not in page
+    assert '<ol start="5">' in page  # numbered on across the regions
+
+
+def test_names_sort_without_regard_to_case_or_accents():
+    names = ["Ávila", "bevan", "Avery", "Ångström", "Zola", "O'Brien", "Öztürk", "Obi"]
+
+    assert sorted(names, key=delivery.sort_key) == [
+        "Ångström",
+        "Avery",
+        "Ávila",
+        "bevan",
+        "O'Brien",
+        "Obi",
+        "Öztürk",
+        "Zola",
+    ]
+
+
+def test_the_cover_names_the_organiser_when_the_campaign_has_one(campaign):
+    without = render_to_string("petition/staff/delivery_pack.html", delivery.context(campaign))
+    campaign.organiser = "Children First"  # as a campaign with an organiser would give it
+    with_organiser = render_to_string("petition/staff/delivery_pack.html", delivery.context(campaign))
+
+    assert '<p class="organiser">From Children First</p>' in with_organiser
+    assert 'class="organiser"' not in without
+    assert "A. Minister MP" in without and "people signed" in without and '<p class="date">' in without
+
+
+@pytest.mark.slow
+def test_the_pdf_holds_every_name_in_every_script_in_order_with_a_glyph_for_every_letter(
+    signers_in_every_script, manager, immediate_tasks, caplog
+):
+    with caplog.at_level(logging.WARNING):
+        text = pdf_text(build_pdf(manager, immediate_tasks).content)
+
+    places = [text.index(name) for name in signers_in_every_script]
+    assert places == sorted(places)
+    assert "Hidden" not in text
+    # WeasyPrint warns of every character that no font has (the pack counts them, without saying which).
+    assert "had no font" not in caplog.text and ".notdef" not in caplog.text
+
+
+@pytest.mark.slow
+def test_a_letter_no_font_has_is_counted_in_the_log_but_not_written_there(
+    campaign, confirmed, manager, immediate_tasks, caplog
+):
+    confirmed(campaign, first_name="Asha", last_name="Pa\ue000tel", show_name="on")  # a private-use character
+
+    with caplog.at_level(logging.DEBUG):
+        build_pdf(manager, immediate_tasks)
+
+    assert "1 characters had no font" in caplog.text and "fonts-noto-core" in caplog.text
+    assert "\ue000" not in caplog.text and "U+E000" not in caplog.text and "Patel" not in caplog.text
+
+
+@pytest.mark.slow
+def test_no_name_appears_in_any_log_record_while_a_pack_is_built(
+    signers_in_every_script, manager, immediate_tasks, caplog
+):
+    # Everything logged anywhere, at every level the configured loggers let through.
+    with caplog.at_level(logging.DEBUG):
+        build_pdf(manager, immediate_tasks)
+
+    logged = "\n".join(f"{record.name} {record.getMessage()} {record.args!r}" for record in caplog.records)
+    assert caplog.records  # the build logs, but nothing of anyone's name
+    letters = {char for name in signers_in_every_script for char in name if not char.isascii() and char.isalpha()}
+    for name in signers_in_every_script:
+        assert all(part not in logged for part in name.split())
+    assert not letters & set(logged)
+    assert not [record for record in caplog.records if record.name.startswith(("weasyprint", "fontTools"))]

@@ -8,6 +8,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 from django.utils import timezone
 
+from petition import consent
+
 pytestmark = pytest.mark.slow  # each test migrates a database backwards and forwards
 
 BEFORE = [("petition", "0004_attack_lookup_indexes")]
@@ -125,3 +127,24 @@ def test_stored_domains_become_registrable_domains(migrated_back):
 
     domains = apps.get_model("petition", "Signature").objects.order_by("pk").values_list("email_domain", flat=True)
     assert list(domains) == ["spam.example", "spam.example", "example.ac.uk", "gmail.com"]
+
+
+def test_signatures_made_before_the_wording_was_stored_get_the_key_of_the_words_they_saw(migrated_back):
+    apps = migrated_back([("petition", "0009_held_signatures")])
+    Campaign = apps.get_model("campaign", "Campaign")
+    Signature = apps.get_model("petition", "Signature")
+    campaign = Campaign.objects.create(
+        slug="letter", title="A letter", summary="-", recipient_name="A. Minister", recipient_role="-", letter="-",
+        status="open", opens_at=timezone.now(), share_text="-",
+    )  # fmt: skip
+    Signature.objects.create(
+        campaign=campaign, first_name="Asha", last_name="Patel", email="a@example.org", mailbox="a@example.org",
+        email_domain="example.org", region="south-east", contact_opt_in=True, consent_version="test",
+    )  # fmt: skip
+
+    apps = migrate([("petition", "0010_consent_wording_and_email_permissions")])
+
+    (signature,) = apps.get_model("petition", "Signature").objects.all()
+    assert consent.contact_wording(signature.contact_wording) == (
+        "Email me about this campaign's progress and what happens next"
+    )

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from petition import moderation
@@ -167,12 +169,19 @@ def test_the_queue_pages_fifty_at_a_time(campaign, confirmed, moderator, monkeyp
     assert "<strong>3</strong> messages waiting" in second
 
 
-def test_the_queue_takes_a_fixed_number_of_queries(campaign, confirmed, moderator, django_assert_max_num_queries):
-    for i in range(5):
+def test_the_queue_takes_a_fixed_number_of_queries(campaign, confirmed, moderator):
+    def queries_for_the_queue():
+        with CaptureQueriesContext(connection) as queries:
+            assert moderator.get(QUEUE).status_code == 200
+        return len(queries)
+
+    confirmed(campaign, email="s0@example.org", message="Message 0")
+    with_one = queries_for_the_queue()
+    for i in range(1, 6):
         confirmed(campaign, email=f"s{i}@example.org", message=f"Message {i}")
 
-    with django_assert_max_num_queries(8):
-        assert moderator.get(QUEUE).status_code == 200
+    # The same however many wait; the staff session's second factor and its sliding expiry cost a few.
+    assert queries_for_the_queue() == with_one <= 12
 
 
 def test_campaign_managers_cannot_moderate_and_are_told_why(campaign, confirmed, manager):

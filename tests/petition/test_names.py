@@ -21,7 +21,8 @@ def test_the_form_says_what_happens_to_a_name(campaign, client):
 
     assert escape(SHOW_NAME_LABEL) in page
     assert escape(RECIPIENT_NOTE.format(recipient="A. Minister MP")) in page
-    assert "Your full name and area go to A. Minister MP with the letter." in page
+    assert "Name me: show my first name, the initial of my last name and my area" in page
+    assert "receives your full name and area with the letter only if you tick" in page
 
 
 def test_the_campaign_page_lists_only_those_who_ticked_the_box_by_first_name_initial_and_area(
@@ -33,13 +34,14 @@ def test_the_campaign_page_lists_only_those_who_ticked_the_box_by_first_name_ini
     assert "Asha Patel" not in page and "Okafor" not in page and "Ben O." not in page
 
 
-def test_the_recipient_gets_every_full_name_and_area_in_the_pack_and_the_export(named_and_unnamed, manager):
-    pack = manager.get("/staff/c/letter/delivery/print/").content.decode()
-    export = manager.get("/staff/c/letter/export/", {"columns": ["name", "region"]})
+def test_the_recipient_gets_the_full_names_of_those_who_ticked_the_box_and_counts_everyone(named_and_unnamed, manager):
+    pack = manager.post("/staff/c/letter/delivery/print/").content.decode()
+    export = manager.post("/staff/c/letter/export/", {"columns": ["name", "region"]})
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode().removeprefix("\ufeff"))))
 
-    assert "<li>Asha Patel, Brighton</li>" in pack and "<li>Ben Okafor, Edinburgh</li>" in pack
-    assert rows == [["Name", "Region"], ["Asha Patel", "South East"], ["Ben Okafor", "Scotland"]]
+    assert "<strong>2</strong> people signed" in pack
+    assert "Asha Patel, Brighton</li>" in pack and "Okafor" not in pack
+    assert rows == [["Name", "Region"], ["Asha Patel", "South East"], ["", "Scotland"]]
 
 
 def test_moderators_see_full_names(named_and_unnamed, moderator):

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from petition import overview
 from petition.models import Invalidation, Signature
 from petition.signing import hash_ip
+from tests.conftest import sign_in
 
 OVERVIEW = "/admin/petition/signature/overview/"
 # A fixed "now", in British Summer Time (UTC+1), so that the hours on the page are local ones.
@@ -227,7 +228,7 @@ def test_the_overview_takes_the_same_few_queries_however_many_have_signed(campai
 def test_staff_without_a_role_cannot_see_the_overview(campaign, db):
     user = User.objects.create_user("nobody", password="x", is_staff=True)
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     assert client.get(OVERVIEW).status_code == 403
 
 

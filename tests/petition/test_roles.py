@@ -30,3 +30,11 @@ def test_a_migrate_gives_back_a_listed_permission_and_keeps_one_granted_by_hand(
     call_command("migrate", verbosity=0)
 
     assert {"change_signature", "view_story"} <= codenames("Moderators")
+
+
+def test_managers_export_contacts_moderators_find_by_email_and_no_role_sees_addresses(db):
+    assert {"export_signatures", "export_contacts"} <= codenames("Campaign managers")
+    assert "find_by_email" in codenames("Moderators")
+    assert not {"export_contacts", "export_signatures"} & codenames("Moderators")
+    assert "find_by_email" not in codenames("Campaign managers")
+    assert not any("view_email" in codenames(role) for role in ROLES)

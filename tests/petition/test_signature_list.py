@@ -26,7 +26,7 @@ def test_each_row_shows_name_region_status_domain_ip_hash_message_and_date_but_n
     assert "Asha Patel" in page
     assert '<td class="field-region_name">Yorkshire and The Humber</td>' in page
     assert "yorkshire-and-the-humber</td>" not in page
-    assert '<td class="field-status">Confirmed</td>' in page
+    assert '<td class="field-standing">Confirmed</td>' in page
     assert ">example.org</a>" in page
     ip_hash = hash_ip("192.0.2.44")
     assert f'href="?ip_hash={ip_hash}"><code>{ip_hash[:8]}</code></a>' in page

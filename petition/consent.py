@@ -1,0 +1,18 @@
+"""What a signer agreed to hear from the campaign, in the very words they saw.
+
+The sign form's box ("Email me about …") takes its label from CONTACT_WORDINGS[CONTACT_WORDING], and each
+signature stores that key, set from the constant when it is signed (no query on signing's hot path). A wording
+once shown is never edited: new words get a new key (the day they are first shown) and the old ones stay here,
+so that the contacts export can give every signer the exact text they ticked.
+"""
+
+CONTACT_WORDINGS: dict[str, str] = {
+    "2026-11-23": "Email me about this campaign's progress and what happens next",
+}
+CONTACT_WORDING = "2026-11-23"
+CONTACT_LABEL = CONTACT_WORDINGS[CONTACT_WORDING]
+
+
+def contact_wording(key: str) -> str:
+    """The words a signature's key stands for ("" for a key this site never used)."""
+    return CONTACT_WORDINGS.get(key, "")
