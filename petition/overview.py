@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from campaign.models import Campaign
 
-from . import counting
+from . import counting, holding
 from .models import Invalidation, Signature
 
 CHART_HOURS = 48
@@ -48,6 +48,8 @@ class Overview(TypedDict):
     busiest_ips: list[Source]
     busiest_domains: list[Source]
     messages_waiting: int
+    held: int
+    holding_all: bool
     count: int
     invalidations: list[Invalidation]
 
@@ -69,6 +71,8 @@ def overview(campaign: Campaign, now: datetime | None = None, window: int = WIND
         "busiest_ips": _busiest(recent.exclude(ip_hash=""), "ip_hash"),
         "busiest_domains": _busiest(recent.exclude(email_domain=""), "email_domain"),
         "messages_waiting": signatures.awaiting_moderation().count(),
+        "held": signatures.held().count(),
+        "holding_all": holding.holds_all(campaign),
         "count": counting.totals(campaign).count,
         "invalidations": list(Invalidation.objects.filter(campaign=campaign)[:RECENT_INVALIDATIONS]),
     }

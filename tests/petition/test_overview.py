@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from petition import overview
+from petition import holding, overview
 from petition.models import Invalidation, Signature
 from petition.signing import hash_ip
 from tests.conftest import sign_in
@@ -202,6 +202,17 @@ def test_the_overview_shows_the_count_and_the_messages_waiting(campaign, confirm
     assert "1 message</a> to read" in page
 
 
+def test_the_overview_says_whether_new_signatures_are_held_and_links_to_those_held(campaign, moderator):
+    add(campaign, 3, at=NOW - timedelta(minutes=5))
+    Signature.objects.filter(pk__in=Signature.objects.values("pk")[:2]).update(held_at=NOW, held_reason="review")
+    holding.set_holding(campaign, hold=True, user=moderator.user)
+
+    page = moderator.get(OVERVIEW, {"campaign": campaign.pk}).content.decode()
+
+    assert "<strong>Every new signature is held for review</strong>" in page
+    assert f'<a href="/admin/petition/signature/?campaign={campaign.pk}&amp;held=yes">2 signatures held' in page
+
+
 def test_the_overview_takes_the_same_few_queries_however_many_have_signed(campaign, moderator):
     def queries():
         with CaptureQueriesContext(connection) as captured:
@@ -218,10 +229,11 @@ def test_the_overview_takes_the_same_few_queries_however_many_have_signed(campai
     many = queries()
 
     assert len(many) == len(few)
-    # The page's own: two per-hour counts, the busiest addresses and domains, the messages waiting and the
-    # latest invalidations (the rest are the session, the user and their permissions, and the campaigns).
+    # The page's own: two per-hour counts, the busiest addresses and domains, the messages waiting, those held,
+    # the hold switch and the latest invalidations (the rest are the session, the user and their permissions and
+    # second factor, and the campaigns).
     signatures = [sql for sql in many if '"petition_' in sql]
-    assert len(signatures) == 6
+    assert len(signatures) == 8
     assert all("GROUP BY" in sql for sql in signatures[:4])
 
 
