@@ -5,16 +5,19 @@ from typing import TYPE_CHECKING, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
@@ -236,6 +239,10 @@ class IpHashFilter(admin.SimpleListFilter):
         return queryset.filter(ip_hash__startswith=typed)
 
 
+# The overview reloads itself this often while a moderator watches it, unless they turn that off.
+OVERVIEW_REFRESH_SECONDS = 60
+OVERVIEW_REFRESH = "petition:overview-refresh"
+
 # Fields a list's URL may not filter on: each holds an email address or a secret.
 HIDDEN_LOOKUPS = {"email", "mailbox", "token"}
 
@@ -449,22 +456,37 @@ class SignatureAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/petition/signature/queue.html", context)
 
     def overview_view(self, request: HttpRequest) -> TemplateResponse:
+        """The attack console: the pace per hour, the busiest sources, the latest invalidations; it refreshes itself."""
         if not self.has_view_permission(request):
             raise MissingPermission("petition.view_signature")
         campaigns = Campaign.objects.public()
         chosen = request.GET.get("campaign", "")
         # Only a number can name a campaign: filtering the key by anything else raises.
         campaign = (campaigns.filter(pk=chosen).first() if chosen.isdecimal() else None) or campaigns.front_page()
+        if request.GET.get("refresh") in ("on", "off"):
+            # Remembered for the session: whoever turned it off (a screen reader's user, say) keeps it off.
+            request.session[OVERVIEW_REFRESH] = request.GET["refresh"] == "on"
+        refreshing = request.session.get(OVERVIEW_REFRESH, True)
+        window = request.GET.get("hours", "")
         context = {
             **self.admin_site.each_context(request),
             "title": "Moderation overview",
             "opts": self.model._meta,
             "campaign": campaign,
             "campaigns": campaigns,
+            "refreshing": refreshing,
+            "refresh_seconds": OVERVIEW_REFRESH_SECONDS,
+            "windows": overview.WINDOWS,
+            "chart_hours": overview.CHART_HOURS,
         }
         if campaign:
-            context |= overview.overview(campaign)
-        return TemplateResponse(request, "admin/petition/signature/overview.html", context)
+            context |= overview.overview(campaign, window=int(window) if _is_key(window) else overview.WINDOWS[0])
+        response = TemplateResponse(request, "admin/petition/signature/overview.html", context)
+        if refreshing:
+            # The HTML standard's Refresh header, which does what a <meta http-equiv="refresh"> does; the page
+            # says so at its top, with the link that stops it (WCAG 2.2.1: it can be turned off before it happens).
+            response["Refresh"] = str(OVERVIEW_REFRESH_SECONDS)
+        return response
 
     @admin.action(description="Release the selected held signatures…", permissions=["change"])
     def release(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
@@ -580,7 +602,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Invalidation)
 class InvalidationAdmin(admin.ModelAdmin):
-    """Describe the signatures, check the preview, then start; a finished one can be reverted in one step."""
+    """Describe the signatures, check the preview and run it from there; revert asks first, showing how many."""
 
     list_display = ["__str__", "campaign", "status", "matched", "invalidated", "created_at"]
     list_filter = ["status", "campaign", "reason"]
@@ -598,6 +620,21 @@ class InvalidationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Invalidation | None = None) -> bool:
         return False
 
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<path:object_id>/start/",
+                self.admin_site.admin_view(self.start_view),
+                name="petition_invalidation_start",
+            ),
+            path(
+                "<path:object_id>/revert/",
+                self.admin_site.admin_view(self.revert_view),
+                name="petition_invalidation_revert",
+            ),
+            *super().get_urls(),
+        ]
+
     def save_model(
         self, request: HttpRequest, obj: Invalidation, form: forms.ModelForm[Invalidation], change: bool
     ) -> None:
@@ -606,32 +643,107 @@ class InvalidationAdmin(admin.ModelAdmin):
             obj.created_by = cast("User", request.user)
         super().save_model(request, obj, form, change)
 
-    @admin.display(description="Preview")
+    def response_add(
+        self, request: HttpRequest, obj: Invalidation, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        # Saved criteria lead to their preview, where the invalidation is run: never back to the list.
+        if "_addanother" in request.POST or IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, "Saved. Check the preview below: nothing has changed yet.")
+        return HttpResponseRedirect(reverse("admin:petition_invalidation_change", args=[obj.pk]))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        invalidation = self.get_object(request, unquote(object_id))
+        context: dict[str, object] = {"revertible": invalidations.REVERTIBLE}
+        if invalidation and invalidation.status == Invalidation.Status.PENDING:
+            count, sample = invalidations.preview(invalidation)
+            regions = postcodes.regions()
+            context["preview_count"] = count
+            context["preview_sample"] = [
+                (s, regions[s.region].name if s.region in regions else s.region) for s in sample
+            ]
+        return super().change_view(request, object_id, form_url, context | (extra_context or {}))
+
+    @admin.display(description="Progress")
     def preview(self, invalidation: Invalidation) -> str:
         if not invalidation.pk:
             return "Save to see how many signatures match before anything changes."
-        if invalidation.status != Invalidation.Status.PENDING:
-            done, status = invalidation.invalidated, invalidation.get_status_display()
-            return f"{done} of {invalidation.matched} invalidated ({status})."
-        count, sample = invalidations.preview(invalidation)
-        rows = format_html_join(
-            "",
-            "<li>{} – {} – {} – signed {}</li>",
-            ((s, s.region, s.get_status_display(), date_format(localtime(s.created_at), "j M Y H:i")) for s in sample),
-        )
-        return format_html(
-            "<p><strong>{}</strong> signature{} would be invalidated. Nothing has changed yet: use the action "
-            "“Start the selected invalidations” on the list.</p><ul>{}</ul>",
-            count,
-            "" if count == 1 else "s",
-            rows,
-        )
+        if invalidation.status == Invalidation.Status.PENDING:
+            return "Not started: the preview below shows what it would do."
+        done, status = invalidation.invalidated, invalidation.get_status_display()
+        return f"{done} of {invalidation.matched} invalidated ({status})."
+
+    def start_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The preview's one button: run it, if as many signatures match as the preview showed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        invalidation = self._invalidation(request, object_id)
+        expected = request.POST.get("expected", "")
+        try:
+            if not _is_key(expected):
+                raise invalidations.NotStarted("The preview’s number was missing: press the button on the preview.")
+            matched = invalidations.start(invalidation, expected=int(expected))
+        except invalidations.NotStarted as refusal:
+            self.message_user(request, str(refusal), messages.WARNING)
+        else:
+            self.message_user(
+                request,
+                f"Invalidating {matched} signature{pluralize(matched)}: the task worker does it in batches of "
+                f"{invalidations.BATCH:,}, and this page shows how far it has got.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:petition_invalidation_change", args=[invalidation.pk]))
+
+    def revert_view(self, request: StaffRequest, object_id: str) -> HttpResponse:
+        """Revert asks first, saying how many it will restore; only the POST restores them."""
+        invalidation = self._invalidation(request, object_id)
+        if request.method == "POST":
+            restored = invalidations.revert(invalidation, user=request.user)
+            self.message_user(request, f"{restored} signature{pluralize(restored)} restored.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:petition_invalidation_change", args=[invalidation.pk]))
+        return self._revert_page(request, [invalidation])
+
+    def _invalidation(self, request: HttpRequest, object_id: str) -> Invalidation:
+        invalidation = cast("Invalidation | None", self.get_object(request, unquote(object_id)))
+        if invalidation is None:
+            raise Http404("No such invalidation.")
+        if not self.has_change_permission(request, invalidation):
+            raise MissingPermission("petition.change_invalidation")
+        return invalidation
+
+    def _revert_page(
+        self, request: HttpRequest, chosen: list[Invalidation], *, action: bool = False
+    ) -> TemplateResponse:
+        rows = [
+            (invalidation, invalidations.restorable(invalidation).count())
+            for invalidation in chosen
+            if invalidation.status in invalidations.REVERTIBLE
+        ]
+        total = sum(count for _, count in rows)
+        about = f"invalidated by “{rows[0][0]}”" if len(rows) == 1 else f"invalidated by {len(rows)} invalidations"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Restore {total} signature{pluralize(total)} {about}?",
+            "opts": self.model._meta,
+            "rows": rows,
+            "total": total,
+            "others": [invalidation for invalidation in chosen if invalidation.status not in invalidations.REVERTIBLE],
+            "action": action,
+            "chosen": chosen,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/petition/invalidation/revert.html", context)
 
     @admin.action(description="Start the selected invalidations", permissions=["change"])
     def start(self, request: HttpRequest, queryset: QuerySet[Invalidation]) -> None:
         started = 0
         for invalidation in queryset.filter(status=Invalidation.Status.PENDING):
-            invalidations.start(invalidation)
+            try:
+                invalidations.start(invalidation)
+            except invalidations.NotStarted:
+                continue  # started meanwhile, from its preview
             started += 1
         self.message_user(request, f"{started} invalidation(s) started; progress shows in the list.", messages.SUCCESS)
 
@@ -641,7 +753,10 @@ class InvalidationAdmin(admin.ModelAdmin):
             invalidations.cancel(invalidation)
         self.message_user(request, "Cancelled after the current batch; what was done can be reverted.")
 
-    @admin.action(description="Revert the selected invalidations", permissions=["change"])
-    def revert(self, request: StaffRequest, queryset: QuerySet[Invalidation]) -> None:
+    @admin.action(description="Revert the selected invalidations…", permissions=["change"])
+    def revert(self, request: StaffRequest, queryset: QuerySet[Invalidation]) -> TemplateResponse | None:
+        if "apply" not in request.POST:
+            return self._revert_page(request, list(queryset.select_related("campaign")), action=True)
         restored = sum(invalidations.revert(invalidation, user=request.user) for invalidation in queryset)
         self.message_user(request, f"{restored} signature(s) restored.", messages.SUCCESS)
+        return None

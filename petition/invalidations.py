@@ -60,12 +60,33 @@ def preview(invalidation: Invalidation) -> tuple[int, list[Signature]]:
     return signatures.count(), list(signatures.select_related("campaign").order_by("-pk")[:SAMPLE])
 
 
-def start(invalidation: Invalidation) -> None:
-    """Record how many match and hand the work to the task worker."""
-    invalidation.matched = matching(invalidation).count()
-    invalidation.status = Invalidation.Status.RUNNING
-    invalidation.save(update_fields=["matched", "status"])
-    transaction.on_commit(lambda: run_invalidation.enqueue(invalidation.pk))
+class NotStarted(Exception):
+    """Why an invalidation was not started, in words for the moderator who asked."""
+
+
+@transaction.atomic
+def start(invalidation: Invalidation, *, expected: int | None = None) -> int:
+    """Record how many match and hand the work to the task worker. Returns how many match.
+
+    `expected` is the number the moderator saw in the preview: if another number matches now (new
+    signatures came in, or the criteria were edited in another tab), nothing starts, so that one press
+    never invalidates more than the page said.
+    """
+    locked = Invalidation.objects.select_for_update().get(pk=invalidation.pk)
+    if locked.status != Invalidation.Status.PENDING:
+        raise NotStarted(f"It was started already: it is {locked.get_status_display().lower()}.")
+    matched = matching(locked).count()
+    if expected is not None and matched != expected:
+        raise NotStarted(
+            f"{matched} signature{'' if matched == 1 else 's'} match now, not the {expected} the preview showed: "
+            "nothing has changed. Check the new preview, then press again."
+        )
+    locked.matched = matched
+    locked.status = Invalidation.Status.RUNNING
+    locked.save(update_fields=["matched", "status"])
+    invalidation.matched, invalidation.status = locked.matched, locked.status
+    transaction.on_commit(lambda: run_invalidation.enqueue(locked.pk))
+    return matched
 
 
 @task
@@ -107,15 +128,23 @@ def cancel(invalidation: Invalidation) -> None:
     )
 
 
+REVERTIBLE = (Invalidation.Status.COMPLETED, Invalidation.Status.CANCELLED)
+
+
+def restorable(invalidation: Invalidation) -> SignatureQuerySet:
+    """The signatures a revert would restore: those it invalidated, unless since restored or erased."""
+    return Signature.objects.filter(
+        invalidation=invalidation, status=Signature.Status.INVALIDATED, erased_at__isnull=True
+    )
+
+
 @transaction.atomic
 def revert(invalidation: Invalidation, *, user: User | None) -> int:
     """Restore every signature this invalidation invalidated, as one unit. Returns how many."""
     invalidation = Invalidation.objects.select_for_update().get(pk=invalidation.pk)
-    if invalidation.status not in (Invalidation.Status.COMPLETED, Invalidation.Status.CANCELLED):
+    if invalidation.status not in REVERTIBLE:
         return 0
-    restored = standing.restore(
-        Signature.objects.filter(invalidation=invalidation), user=user, invalidation=invalidation
-    )
+    restored = standing.restore(restorable(invalidation), user=user, invalidation=invalidation)
     invalidation.status = Invalidation.Status.REVERTED
     invalidation.reverted_at = timezone.now()
     invalidation.save(update_fields=["status", "reverted_at"])

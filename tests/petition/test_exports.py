@@ -121,7 +121,11 @@ def test_an_ordinary_cell_is_left_as_it_is(cell):
 
 def test_disguised_formulas_in_names_and_messages_are_neutralised_in_the_export(campaign, confirmed, manager):
     signature = confirmed(
-        campaign, first_name='\ufeff＝HYPERLINK("http://x")', last_name="Patel", email="a@example.org", message="x",
+        campaign,
+        first_name='\ufeff＝HYPERLINK("http://x")',
+        last_name="Patel",
+        email="a@example.org",
+        message="x",
         show_name="on",
     )
     Signature.objects.filter(pk=signature.pk).update(message="\u200b＠SUM(A1)", message_status="approved")

@@ -170,3 +170,162 @@ def test_a_window_that_runs_backwards_is_refused_with_its_reason(attack, moderat
 
     assert "“Signed before” must be later than “signed after”." in response.content.decode()
     assert not Invalidation.objects.exists()
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+def public_count(client, campaign):
+    return client.get(f"/api/campaigns/{campaign.slug}.json").json()["count"]
+
+
+def test_saved_criteria_lead_to_their_preview_not_back_to_the_list(attack, moderator):
+    response = moderator.post(
+        "/admin/petition/invalidation/add/",
+        {"campaign": attack.pk, "reason": "fake", "email_domain": "spam.example"},
+    )
+
+    invalidation = Invalidation.objects.get()
+    assert response["Location"] == f"/admin/petition/invalidation/{invalidation.pk}/change/"
+    page = moderator.get(response["Location"]).content.decode()
+    assert "<strong>6</strong> signatures would be invalidated. Nothing has changed yet." in page
+    assert (
+        f'<form id="start-invalidation" method="post" action="/admin/petition/invalidation/{invalidation.pk}/start/">'
+        in page
+    )
+    assert (
+        '<button type="submit" form="start-invalidation" name="expected" value="6" class="button default">'
+        "Invalidate these 6 signatures</button>" in page
+    )
+
+
+def test_one_press_on_the_preview_runs_it_and_the_public_count_falls(
+    attack, moderator, client, immediate_tasks, settings, django_capture_on_commit_callbacks
+):
+    settings.COUNT_CACHE_SECONDS = 0
+    invalidation = make(attack, moderator.user, email_domain="spam.example")
+    assert public_count(client, attack) == 7
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator.post(f"/admin/petition/invalidation/{invalidation.pk}/start/", {"expected": "6"})
+
+    assert response["Location"] == f"/admin/petition/invalidation/{invalidation.pk}/change/"
+    invalidation.refresh_from_db()
+    assert (invalidation.status, invalidation.matched, invalidation.invalidated) == ("completed", 6, 6)
+    assert public_count(client, attack) == 2
+    entry = AuditEntry.objects.get()
+    assert (entry.user, entry.action, entry.count, entry.details["invalidation"]) == (
+        moderator.user,
+        "invalidate",
+        6,
+        invalidation.pk,
+    )
+    page = moderator.get(response["Location"]).content.decode()
+    assert "Invalidating 6 signatures" in page and "6 of 6 invalidated (Completed)." in page
+    assert "Invalidate these" not in page
+    assert f'href="/admin/petition/invalidation/{invalidation.pk}/revert/"' in page
+
+
+def test_the_button_runs_nothing_when_more_match_than_the_preview_showed(attack, moderator, immediate_tasks, sign):
+    invalidation = make(attack, email_domain="spam.example")
+    sign(attack, email="late-bot@spam.example", ip="192.0.2.66")  # came in after the preview was shown
+
+    response = moderator.post(f"/admin/petition/invalidation/{invalidation.pk}/start/", {"expected": "6"}, follow=True)
+
+    assert "7 signatures match now, not the 6 the preview showed: nothing has changed." in response.content.decode()
+    invalidation.refresh_from_db()
+    assert invalidation.status == "pending"
+    assert not Signature.objects.filter(status="invalidated").exists()
+    assert "Invalidate these 7 signatures" in response.content.decode()
+
+
+def test_starting_takes_a_post_with_the_preview_number_and_runs_once(
+    attack, moderator, immediate_tasks, django_capture_on_commit_callbacks
+):
+    invalidation = make(attack, email_domain="spam.example")
+    start = f"/admin/petition/invalidation/{invalidation.pk}/start/"
+
+    assert moderator.get(start).status_code == 405
+    moderator.post(start)
+    invalidation.refresh_from_db()
+    assert invalidation.status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator.post(start, {"expected": "6"})
+    again = moderator.post(start, {"expected": "0"}, follow=True).content.decode()
+
+    assert "It was started already: it is completed." in again
+    assert AuditEntry.objects.filter(action="invalidate").count() == 1
+
+
+def test_only_staff_who_may_change_invalidations_see_the_button_or_can_press_it(attack, manager):
+    invalidation = make(attack, email_domain="spam.example")
+
+    page = manager.get(f"/admin/petition/invalidation/{invalidation.pk}/change/").content.decode()
+    response = manager.post(f"/admin/petition/invalidation/{invalidation.pk}/start/", {"expected": "6"})
+
+    assert "<strong>6</strong> signatures would be invalidated" in page
+    assert "Invalidate these" not in page and "start-invalidation" not in page
+    assert response.status_code == 403
+    invalidation.refresh_from_db()
+    assert invalidation.status == "pending"
+
+
+@pytest.fixture
+def completed(attack, moderator, immediate_tasks, django_capture_on_commit_callbacks):
+    """The spam domain's six signatures invalidated in bulk, and one real signature invalidated by hand."""
+    invalidation = make(attack, moderator.user, email_domain="spam.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidations.start(invalidation)
+    real = Signature.objects.filter(email="real@example.org")
+    standing.invalidate(real, reason="spam", user=moderator.user)
+    invalidation.refresh_from_db()
+    return invalidation
+
+
+def test_revert_asks_first_saying_how_many_and_a_get_changes_nothing(completed, moderator, client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+    before = AuditEntry.objects.count()
+
+    response = moderator.get(f"/admin/petition/invalidation/{completed.pk}/revert/")
+
+    page = response.content.decode()
+    assert "Restore 6 signatures invalidated by “Fake or automated: email domain spam.example”?" in page
+    assert '<input type="submit" value="Restore 6 signatures">' in page
+    completed.refresh_from_db()
+    assert completed.status == "completed"
+    assert public_count(client, completed.campaign) == 1
+    assert AuditEntry.objects.count() == before
+
+
+def test_revert_posted_from_its_confirmation_restores_exactly_those(completed, moderator, client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+
+    response = moderator.post(f"/admin/petition/invalidation/{completed.pk}/revert/", follow=True)
+
+    assert "6 signatures restored." in response.content.decode()
+    assert public_count(client, completed.campaign) == 6  # five confirmed bots back on it, not the real one
+    assert Signature.objects.get(email="real@example.org").status == "invalidated"
+    assert Signature.objects.get(email="bot-pending@spam.example").status == "pending"
+    completed.refresh_from_db()
+    assert completed.status == "reverted"
+    entry = AuditEntry.objects.filter(action="restore").get()
+    assert (entry.user, entry.count, entry.details["invalidation"]) == (moderator.user, 6, completed.pk)
+
+
+def test_the_revert_action_on_the_list_asks_first_too(completed, moderator, client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+    pending = make(completed.campaign, ip_hash="0" * 32)
+    selected = {"action": "revert", "_selected_action": [completed.pk, pending.pk]}
+
+    asked = moderator.post("/admin/petition/invalidation/", selected).content.decode()
+
+    assert "Restore 6 signatures invalidated by 1 invalidations?" not in asked
+    assert "Restore 6 signatures invalidated by “Fake or automated: email domain spam.example”?" in asked
+    assert "is not started. Only a completed or cancelled invalidation can be reverted." in asked
+    assert public_count(client, completed.campaign) == 1
+
+    moderator.post("/admin/petition/invalidation/", selected | {"apply": "1"})
+
+    assert public_count(client, completed.campaign) == 6
