@@ -4,7 +4,7 @@ Fills a PostgreSQL database with --rows confirmed signatures (bench/database.py:
 a third of them named), then runs the real build, as the task worker would, in
 a fresh process, and prints names, pages, seconds and peak RSS.
 
-Usage: .venv/bin/python bench/delivery.py [--rows 60000]
+Usage: .venv/bin/python bench/delivery.py [--rows 60000] [--quick] [--postgres URL]
 """
 
 import argparse
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.database import filled_database, run_in_django
+from bench.database import filled_database, run_in_django, server
 
 BUILD = """
 import resource, time
@@ -33,10 +33,16 @@ print(status, pack.named_total, pack.pages, len(pack.pdf), f"{seconds:.2f}", f"{
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=60_000)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--quick", action="store_true", help="6,000 signatories (three parts of names)")
+    parser.add_argument("--postgres", help="a server to fill (postgres://user@host:port); default a throwaway cluster")
     options = parser.parse_args()
+    if options.quick:
+        options.rows = 6_000
 
-    with filled_database(options.postgres, "petition_bench_delivery", options.rows) as env:
+    with (
+        server(options.postgres) as postgres,
+        filled_database(postgres, "petition_bench_delivery", options.rows) as env,
+    ):
         status, named, pages, size, seconds, peak = run_in_django(env, BUILD).split()
     print(
         f"Delivery-pack PDF: {int(named):,} named signatories, {int(pages):,} pages, "
