@@ -25,6 +25,7 @@ Needs wrk and redis-server, and PostgreSQL's server programs.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -50,6 +51,8 @@ from bench.database import filled_database  # noqa: E402
 from bench.stack import PYTHON, SLUG, Stack  # noqa: E402
 
 A, B = 8101, 8102
+# How long the whole of make bench, and of --quick, may take, in seconds (bench/run.py prints each part's share).
+BUDGET, QUICK_BUDGET = 15 * 60, 6 * 60
 # Task workers sending the outbox, as several machines would. Each waits on PostgreSQL and the SMTP sink for part
 # of every email, so one more than the cores keeps them busy: on this 2-core machine, busy with other work, 1 sent
 # 32/s, 2 53/s, 3 58/s, 4 64/s.
@@ -223,6 +226,12 @@ def confirm_all(port, paths, session, connections):
     )
 
 
+def spread(measured, baseline, style=".0%"):
+    """Each run's ratio of measured to baseline throughput (wrk's figures or plain rates), to show how far they vary."""
+    rates = ([run["rps"] if isinstance(run, dict) else run for run in runs] for runs in (measured, baseline))
+    return ", ".join(f"{m / b:{style}}" for m, b in zip(*rates, strict=True))
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p / 100))] if values else 0
@@ -303,6 +312,15 @@ class Report:
     def __init__(self):
         self.rows = []
         self.failures = []
+        self.durations = []  # (part, seconds)
+
+    @contextlib.contextmanager
+    def timed(self, part):
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.durations.append((part, time.monotonic() - started))
 
     def add(self, scenario, figure, target="", ok=None):
         self.rows.append((scenario, figure, target, "" if ok is None else ("met" if ok else "MISSED")))
@@ -318,6 +336,22 @@ class Report:
         print()
         for failure in self.failures:
             print(f"MISSED: {failure}")
+
+    def print_durations(self, budget=None):
+        """How long each part took, and the whole against its budget, so that a part that grows shows."""
+        total = sum(seconds for _, seconds in self.durations)
+        width = max(len(part) for part, _ in self.durations)
+        print("\nDurations\n")
+        for part, seconds in self.durations:
+            print(f"  {part:<{width}}  {minutes(seconds):>6}  {seconds / total:>4.0%}")
+        verdict = ""
+        if budget:
+            verdict = f" (budget {minutes(budget)}: {'within' if total <= budget else 'OVER'})"
+        print(f"  {'in all':<{width}}  {minutes(total):>6}{verdict}")
+
+
+def minutes(seconds):
+    return f"{int(seconds // 60)}:{int(seconds % 60):02}"
 
 
 # Scenarios --------------------------------------------------------------------------------------------------------
@@ -348,7 +382,10 @@ def surge(stack, report, options, session):
             "≥ 60% of floor" + (", p99 < 300 ms" if connections == 32 else ""),
             sign / floor >= 0.6 and (connections != 32 or p99 < 300) and errors == 0,
         )
-        say(f"  {connections}: sign {sign:,.0f}/s, floor {floor:,.0f}/s, p99 {p99:.0f} ms, errors {errors:.0f}")
+        say(
+            f"  {connections}: sign {sign:,.0f}/s, floor {floor:,.0f}/s, p99 {p99:.0f} ms, errors {errors:.0f}; "
+            f"each run's ratio {spread(signs, floors)}"
+        )
 
     paths = confirm_paths(stack, "surge-")
     say(f"Confirming {len(paths):,} signatures")
@@ -419,6 +456,7 @@ def read_storm(stack, report, options, session):
     stack.start_workers()
     base = statistics.median(r["rps"] for r in trivial)
     rate = statistics.median(r["rps"] for r in pages)
+    say(f"  page + JSON {rate:,.0f}/s, trivial view {base:,.0f}/s; each run's ratio {spread(pages, trivial)}")
     p99 = statistics.median(r["p99_ms"] for r in pages)
     errors = sum(r["errors"] for r in pages)
     report.add(
@@ -507,6 +545,7 @@ def scale_out(stack, report, options, session):
             splits.append(sum(half.result()["rps"] for half in halves))
     stack.start_workers()
     single, split = statistics.median(singles), statistics.median(splits)
+    say(f"  two servers {split:,.0f}/s, one {single:,.0f}/s; each run's ratio {spread(splits, singles, '.2f')}")
     report.add(
         "5. Scale out",
         f"two servers {split:,.0f} signed/s vs one {single:,.0f}/s = {split / single:.2f}× "
@@ -708,37 +747,50 @@ def main():
 
     stack = Stack(senders=options.senders)
     report = Report()
-    begun = time.monotonic()
     try:
-        say(f"Starting the stack in {stack.workdir}")
-        stack.start()
-        stack.start_app(A, options.workers)
-        session = form_session(A)
-        # A pool of signatures for the read storm to confirm one at a time.
-        Signers(session, "storm-pool").run([A], threads=4, total=400)
+        with report.timed("start: the stack"):
+            say(f"Starting the stack in {stack.workdir}")
+            stack.start()
+            stack.start_app(A, options.workers)
+            session = form_session(A)
         if "surge" in parts:
-            surge(stack, report, options, session)
+            with report.timed("1. surge, confirmations, outbox"):
+                surge(stack, report, options, session)
         if "storm" in parts:
-            read_storm(stack, report, options, session)
+            with report.timed("2. read storm"):
+                # A pool of signatures for the read storm to confirm one at a time.
+                Signers(session, "storm-pool").run([A], threads=4, total=400)
+                read_storm(stack, report, options, session)
         if "tables" in parts:
-            large_tables(stack, report, options)
+            with report.timed("3. export and 4. admin list"):
+                large_tables(stack, report, options)
         if "scale" in parts or "faults" in parts:
-            scale_out(stack, report, options, session)
+            with report.timed("5. scale out"):
+                scale_out(stack, report, options, session)
         if "timing" in parts:
-            timing_leak(stack, report, options, session)
+            with report.timed("6. timing"):
+                timing_leak(stack, report, options, session)
         if "faults" in parts:
-            drill_postgres_restart(stack, report, session)
-            drill_smtp_down(stack, report, session, options.smtp_outage)
-            drill_worker_killed(stack, report, session)
-            drill_app_killed(stack, report, session)
+            with report.timed("drill: PostgreSQL restart"):
+                drill_postgres_restart(stack, report, session)
+            with report.timed("drill: SMTP down"):
+                drill_smtp_down(stack, report, session, options.smtp_outage)
+            with report.timed("drill: worker killed"):
+                drill_worker_killed(stack, report, session)
+            with report.timed("drill: app server killed"):
+                drill_app_killed(stack, report, session)
     finally:
-        say("Stopping the stack")
-        stack.stop()
+        with report.timed("stop"):
+            say("Stopping the stack")
+            stack.stop()
+    total = sum(seconds for _, seconds in report.durations)
     report.print(
         f"make bench: {os.cpu_count()} cores shared by everything (gunicorn {options.workers} sync workers per "
         f"server, PostgreSQL, Redis, {options.senders} task workers, the SMTP sink and wrk); {options.seconds}s "
-        f"runs, median of {options.runs}; {time.monotonic() - begun:.0f}s in all"
+        f"runs, median of {options.runs}; {minutes(total)} in all"
     )
+    # The budgets hold for the whole bench; a part run alone has none.
+    report.print_durations(budget=None if options.only else (QUICK_BUDGET if options.quick else BUDGET))
     return 1 if report.failures else 0
 
 
