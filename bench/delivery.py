@@ -5,7 +5,7 @@ a third of them named, and only they are listed), then runs the real build, as
 the task worker would, in a fresh process, and prints names, pages, seconds
 (wall and CPU) and peak RSS.
 
-Usage: .venv/bin/python bench/delivery.py [--rows 60000]
+Usage: .venv/bin/python bench/delivery.py [--rows 20000] [--quick] [--postgres URL]
 """
 
 import argparse
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.database import filled_database, run_in_django
+from bench.database import filled_database, run_in_django, server
 
 BUILD = """
 import resource, time
@@ -33,11 +33,18 @@ print(status, pack.named_total, pack.pages, len(pack.pdf), f"{seconds:.2f}", f"{
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=60_000)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    # 20,000 names, as when only a third of the signers were named and this part built from 60,000 rows.
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--quick", action="store_true", help="6,000 signatories (three parts of names)")
+    parser.add_argument("--postgres", help="a server to fill (postgres://user@host:port); default a throwaway cluster")
     options = parser.parse_args()
+    if options.quick:
+        options.rows = 6_000
 
-    with filled_database(options.postgres, "petition_bench_delivery", options.rows) as env:
+    with (
+        server(options.postgres) as postgres,
+        filled_database(postgres, "petition_bench_delivery", options.rows) as env,
+    ):
         status, named, pages, size, seconds, cpu, peak = run_in_django(env, BUILD).split()
     print(
         f"Delivery-pack PDF: {int(named):,} named signatories, {int(pages):,} pages, "

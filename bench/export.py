@@ -1,10 +1,11 @@
 """Exporting a million signatures: time and peak memory of the process that streams the CSV.
 
 Builds a PostgreSQL database with --rows confirmed signatures
-(bench/database.py), then runs the real export code in a fresh
-process, writing the CSV to /dev/null, and prints rows, seconds and peak RSS.
+(bench/database.py), or takes one already filled (--database, as make bench
+passes), then runs the real export code in a fresh process, writing the CSV
+to /dev/null, and prints rows, seconds and peak RSS.
 
-Usage: .venv/bin/python bench/export.py [--rows 1000000]
+Usage: .venv/bin/python bench/export.py [--rows 1000000] [--quick] [--postgres URL | --database URL]
 """
 
 import argparse
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.database import filled_database, run_in_django
+from bench.database import environment, filled_database, run_in_django, server
 
 EXPORT = """
 import resource, sys, time
@@ -34,11 +35,21 @@ print(lines - 2, f"{seconds:.2f}", f"{peak:.0f}")
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--quick", action="store_true", help="100,000 rows")
+    parser.add_argument("--postgres", help="a server to fill (postgres://user@host:port); default a throwaway cluster")
+    parser.add_argument("--database", help="a database already filled with --rows signatures (left as it is)")
     options = parser.parse_args()
+    if options.quick:
+        options.rows = 100_000
 
-    with filled_database(options.postgres, "petition_bench_export", options.rows) as env:
-        rows, seconds, peak = run_in_django(env, EXPORT).split()
+    if options.database:
+        rows, seconds, peak = run_in_django(environment(options.database), EXPORT).split()
+    else:
+        with (
+            server(options.postgres) as postgres,
+            filled_database(postgres, "petition_bench_export", options.rows) as env,
+        ):
+            rows, seconds, peak = run_in_django(env, EXPORT).split()
     print(
         f"Export of every column: {int(rows):,} rows in {float(seconds):.1f}s "
         f"({int(rows) / float(seconds):,.0f} rows/s), peak RSS {peak} MB"

@@ -3,7 +3,8 @@
 PostgreSQL is a throwaway cluster of its own (so that a drill may restart it
 without touching anyone else's), Redis a server of its own, an SMTP sink that
 writes down every recipient, gunicorn app servers with sync workers, and the
-task worker. Everything listens on 127.0.0.1 only.
+task workers (several, sharing the outbox as they would on several machines).
+Everything listens on 127.0.0.1 only.
 """
 
 import glob
@@ -126,7 +127,7 @@ class Process:
 
 
 class Stack:
-    def __init__(self, lease_seconds=20):
+    def __init__(self, lease_seconds=20, senders=2):
         self.workdir = tempfile.mkdtemp(prefix="petition-bench-")
         self.postgres = Postgres(self.workdir)
         self.redis = Process(
@@ -138,7 +139,8 @@ class Stack:
         Path(self.sent_file).touch()
         self.smtp = None
         self.apps = {}
-        self.worker = None
+        self.senders = senders
+        self.workers = []
         self.lease_seconds = lease_seconds
         self.static_root = f"{self.workdir}/static"
         self.env = None
@@ -176,7 +178,7 @@ class Stack:
         self.manage("migrate", "-v0")
         self.manage("load_campaign")
         self.manage("collectstatic", "--noinput", "-v0")
-        self.start_worker()
+        self.start_workers()
         return self
 
     def manage(self, *args):
@@ -200,9 +202,32 @@ class Stack:
         """Every recipient the SMTP sink has received a message for, in order."""
         return Path(self.sent_file).read_text().split()
 
-    def start_worker(self):
+    def pending_emails(self):
+        """How many outbox emails are still to be sent: one query, not a Django process, as drains ask it often."""
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"]) as conn:
+            return conn.execute("SELECT count(*) FROM petition_outgoingemail WHERE status = 'pending'").fetchone()[0]
+
+    def start_workers(self):
+        """Start `senders` task workers: they claim the outbox's batches with SKIP LOCKED, so none sends one twice."""
         command = [PYTHON, "manage.py", "worker", "--interval", "0.5", "--no-startup-delay"]
-        self.worker = Process(command, self.env, f"{self.workdir}/worker.log").start()
+        self.workers = [
+            Process(command, self.env, f"{self.workdir}/worker-{n}.log").start() for n in range(self.senders)
+        ]
+
+    def stop_workers(self):
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+    def kill_workers(self):
+        """SIGKILL every worker at once, as a crash of the machine they run on would."""
+        for worker in self.workers:
+            worker.signal(signal.SIGKILL)
+        for worker in self.workers:
+            worker.popen.wait()
+        self.workers = []
 
     def start_app(self, port, workers):
         app = Process(
@@ -250,7 +275,8 @@ class Stack:
     def stop(self):
         for app in self.apps.values():
             app.stop()
-        for part in (self.worker, self.smtp, self.redis):
+        self.stop_workers()
+        for part in (self.smtp, self.redis):
             if part:
                 part.stop()
         self.postgres.stop()

@@ -258,10 +258,14 @@ def _defer(email: OutgoingEmail, error: Exception) -> None:
 
 
 def _schedule_next_retry() -> None:
-    """If emails are waiting for a retry, make sure a run is due when the first of them is."""
+    """If emails are waiting for a retry, make sure a run is due when the first of them is.
+
+    The first may have fallen due since this run last claimed a batch (a slow
+    run on a busy machine): its run is then due at once, or nothing would send it.
+    """
     first = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING).aggregate(Min("next_attempt_at"))
     when = first["next_attempt_at__min"]
-    if when is not None and when > timezone.now() and cache.add(f"petition:outbox-retry:{when.timestamp()}", 1, 3600):
+    if when is not None and cache.add(f"petition:outbox-retry:{when.timestamp()}", 1, 3600):
         _schedule_run(when)
 
 

@@ -61,6 +61,19 @@ def test_when_the_mail_server_is_down_emails_wait_and_a_retry_is_scheduled(campa
     assert retry.run_after == OutgoingEmail.objects.earliest("next_attempt_at").next_attempt_at
 
 
+def test_a_retry_that_falls_due_while_a_run_is_ending_gets_a_run_at_once(campaign, sign, smtp_down, monkeypatch):
+    sign(campaign)
+    emails.send_due()
+    DBTaskResult.objects.all().delete()
+    # A slow run: its last claim found nothing due, and by the time it looks for the next retry one has fallen due.
+    OutgoingEmail.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    monkeypatch.setattr(emails, "_claim_batch", lambda: [])
+
+    emails.send_due()
+
+    assert DBTaskResult.objects.ready().count() == 1
+
+
 def test_retries_back_off_and_stop_after_many_failures(campaign, sign, smtp_down):
     sign(campaign)
     email = OutgoingEmail.objects.get()
