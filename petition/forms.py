@@ -4,14 +4,17 @@ import re
 import time
 import unicodedata
 from functools import cache
+from html import escape
 from typing import Any, NamedTuple
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.crypto import salted_hmac
 from django.utils.encoding import punycode
+from django.utils.safestring import SafeString, mark_safe
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
 
@@ -31,6 +34,24 @@ EMAIL_INVALID = "Enter an email address in the correct format, like name@example
 def country_choices() -> list[tuple[str, str]]:
     # A callable, so that each form copies a reference rather than 250 choices.
     return [("", "Choose your country")] + [(code, name) for code, name in countries if code != "GB"]
+
+
+class LongSelect(forms.Select):
+    """A select of a long, flat list of choices (the countries), written out in Python.
+
+    Django renders every option through its own template: 12 ms for 250 countries, most of the cost of the
+    campaign page. The HTML is the same as Django's, without the option groups this list does not have.
+    """
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        selected = set(self.format_value(value))
+        options = "\n".join(
+            f'<option value="{escape(str(code))}"{" selected" * (str(code) in selected)}>{escape(str(label))}</option>'
+            for code, label in self.choices
+        )
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        # Every value and label is escaped above, and flatatt escapes the attributes.
+        return mark_safe(f"<select{flatatt(attrs)}>\n{options}\n</select>")  # noqa: S308
 
 
 def clean_text(value: str, label: str, max_length: int, *, one_line: bool = False) -> str:
@@ -170,7 +191,7 @@ class SignForm(forms.Form):
         required=False,
         choices=country_choices,
         error_messages={"invalid_choice": "Choose your country from the list"},
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=LongSelect(attrs={"autocomplete": "country"}),
     )
     show_name = forms.BooleanField(label=names.SHOW_NAME_LABEL, required=False)
     # Stored with each signature by its key (petition.consent): the contacts export quotes it.

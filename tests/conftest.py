@@ -1,3 +1,4 @@
+import fcntl
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,14 +18,19 @@ def static_files():
     """Collect static files once, so pages are served with hashed names as in production.
 
     Skipped when the collected files are newer than every source file (whitenoise compresses every
-    file again on each run: seconds that the inner loop, `make test-fast`, should not pay twice)."""
-    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    sources = (
-        storage.path(path) for finder in finders.get_finders() for path, storage in finder.list(ignore_patterns=[])
-    )
-    if manifest.exists() and all(Path(source).stat().st_mtime < manifest.stat().st_mtime for source in sources):
-        return
-    call_command("collectstatic", "--noinput", verbosity=0)
+    file again on each run: seconds that the inner loop, `make test-fast`, should not pay twice).
+    Parallel workers (pytest -n) take turns: the first collects, the others find the files fresh."""
+    root = Path(settings.STATIC_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".collecting", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = root / "staticfiles.json"
+        sources = (
+            storage.path(path) for finder in finders.get_finders() for path, storage in finder.list(ignore_patterns=[])
+        )
+        if manifest.exists() and all(Path(source).stat().st_mtime < manifest.stat().st_mtime for source in sources):
+            return
+        call_command("collectstatic", "--noinput", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
