@@ -64,6 +64,11 @@ class Postgres:
         )
 
     def start(self):
+        if port_open(PG_PORT):
+            raise SystemExit(
+                f"Port {PG_PORT} is taken: another bench is running (they share the bench's ports), or a server "
+                "left behind by one that was killed ('pkill -f bench/' and 'pg_ctl stop' on its directory in /tmp)."
+            )
         if not self.data.exists():
             self.data.mkdir(parents=True)
             if self.as_user:
