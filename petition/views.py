@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from campaign import PRIVACY_NOTICE_VERSION
 from campaign.models import Campaign
 
-from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, retention, signing, standing
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -87,7 +88,7 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
 
 
 def _campaign(slug: str) -> Campaign:
-    return get_object_or_404(Campaign.objects.public(), slug=slug)
+    return get_object_or_404(Campaign.objects.public().select_related("organiser"), slug=slug)
 
 
 def _campaign_for_signing(slug: str) -> Campaign:
@@ -96,7 +97,7 @@ def _campaign_for_signing(slug: str) -> Campaign:
     key = f"campaign:{slug}"
     campaign: Campaign | None = caches["local"].get(key)
     if campaign is None:
-        campaign = get_object_or_404(Campaign.objects.public().select_related("signing_policy"), slug=slug)
+        campaign = get_object_or_404(Campaign.objects.public().select_related("signing_policy", "organiser"), slug=slug)
         caches["local"].set(key, campaign, settings.CAMPAIGN_CACHE_SECONDS)
     return campaign
 
@@ -203,6 +204,22 @@ def withdraw(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         standing.withdraw(signature)
         return render(request, "petition/withdrawn.html", {"campaign": signature.campaign})
     return render(request, "petition/withdraw.html", {"campaign": signature.campaign, "signature": signature})
+
+
+@require_safe
+def privacy(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The privacy notice of one campaign, naming its data controller, or at /privacy/ of every public one."""
+    campaign = _campaign(slug) if slug else None
+    context = {
+        "campaign": campaign,
+        "campaigns": [campaign] if campaign else Campaign.objects.public().select_related("organiser"),
+        "version": PRIVACY_NOTICE_VERSION,
+        # Each figure from the code that keeps the promise, so the notice cannot drift from what happens.
+        "retention_days": retention.period().days,
+        "contact_label": consent.CONTACT_LABEL,
+        "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400,
+    }
+    return render(request, "campaign/privacy.html", context)
 
 
 @require_GET
