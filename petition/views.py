@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from campaign import PRIVACY_NOTICE_VERSION
-from campaign.models import Campaign
+from campaign.models import Campaign, Organiser
 
 from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, retention, signing, standing
 from .counting import Totals
@@ -247,6 +247,7 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
         "slug": campaign.slug,
         "title": campaign.title,
         "status": campaign.status,
+        "organiser": _organiser_json(campaign.organiser),
         # The site's one public address, as in emails and share links, whatever host the request named.
         "url": settings.SITE_URL + campaign.get_absolute_url(),
         "count": totals.count,
@@ -261,6 +262,12 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
         "updated_at": totals.updated_at.isoformat(),
     }
     return json.dumps(data, cls=DjangoJSONEncoder).encode()
+
+
+def _organiser_json(organiser: Organiser | None) -> dict[str, str | None] | None:
+    if organiser is None:
+        return None
+    return {"name": organiser.name, "charity_number": organiser.charity_number or None}
 
 
 def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str | int]]:
