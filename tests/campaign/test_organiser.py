@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 
 from campaign.loading import content_files, load_campaign
@@ -81,12 +80,6 @@ def test_the_controller_is_the_organiser_unless_another_is_named(db):
 
     organiser.controller_name, organiser.controller_email = "Data Trust", "dpo@data-trust.example"
     assert (organiser.controller, organiser.controller_contact) == ("Data Trust", "dpo@data-trust.example")
-
-
-def test_a_name_is_required(db):
-    with pytest.raises(ValidationError) as raised:
-        Organiser(name="").full_clean()
-    assert "name" in raised.value.message_dict
 
 
 def test_the_shipped_campaign_is_run_by_the_charity_in_the_news_reports_and_nothing_is_guessed(real_campaign):
