@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
-from .models import Ask, Campaign, Fact, Source, Story
+from .models import Ask, Campaign, Fact, Organiser, Source, Story
 
 
 class AskInline(admin.StackedInline):
@@ -24,14 +25,15 @@ class StoryInline(admin.StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "status", "opens_at", "closes_at", "signature_goal"]
-    list_filter = ["status"]
+    list_display = ["title", "slug", "status", "organiser", "opens_at", "closes_at", "signature_goal"]
+    list_filter = ["status", "organiser"]
+    list_select_related = ["organiser"]
     search_fields = ["title", "slug", "recipient_name"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [AskInline, FactInline, StoryInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "share_text"]}),
+        (None, {"fields": ["title", "slug", "summary", "share_text", "organiser"]}),
         ("The letter", {"fields": ["recipient_name", "recipient_role", "letter", "letter_sign_off"]}),
         ("Signing", {"fields": ["status", "opens_at", "closes_at", "signature_goal"]}),
         ("Delivery", {"fields": ["delivered_at", "delivery_notes"]}),
@@ -43,3 +45,33 @@ class CampaignAdmin(admin.ModelAdmin):
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "publisher", "published_on"]
     search_fields = ["name", "publisher"]
+
+
+@admin.register(Organiser)
+class OrganiserAdmin(admin.ModelAdmin):
+    list_display = ["name", "charity_number", "email", "controller_shown"]
+    search_fields = ["name", "charity_number"]
+    readonly_fields = ["logo_preview", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "logo", "logo_preview", "charity_number"]}),
+        ("Contact", {"fields": ["postal_address", "email"]}),
+        (
+            "Data protection",
+            {
+                "fields": ["controller_name", "controller_email"],
+                "description": "The privacy notice of each campaign this organisation runs names its data controller "
+                "and where to write about signers' data.",
+            },
+        ),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="Data controller")
+    def controller_shown(self, organiser: Organiser) -> str:
+        return organiser.controller
+
+    @admin.display(description="Logo as shown")
+    def logo_preview(self, organiser: Organiser) -> str:
+        if not organiser.logo_url:
+            return "No logo: the name is shown in text."
+        return format_html('<img src="{}" alt="{}" height="48">', organiser.logo_url, organiser.name)

@@ -1,4 +1,4 @@
-"""Load a campaign's content (letter, asks, facts, sources, stories) from a TOML file.
+"""Load a campaign's content (its organiser, letter, asks, facts, sources, stories) from a TOML file.
 
 Loading is idempotent and never overwrites what staff have edited in the admin:
 a campaign that already exists is left as it is unless `reset` is asked for.
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .models import Ask, Campaign, Fact, Source, Story
+from .models import Ask, Campaign, Fact, Organiser, Source, Story
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -19,7 +19,7 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 @dataclass(frozen=True)
 class Loaded:
     campaign: Campaign
-    action: str  # "created", "reset" or "unchanged"
+    action: str  # "created", "reset", "organiser added" or "unchanged"
 
 
 def content_files() -> list[Path]:
@@ -33,8 +33,17 @@ def load_campaign(path: str | Path, *, reset: bool = False) -> Loaded:
     fields = _stripped(data["campaign"])
     slug = fields.pop("slug")
 
+    organiser, organiser_created = _organiser(data.get("organiser"), reset=reset)
+    fields["organiser"] = organiser
+
     campaign, created = Campaign.objects.get_or_create(slug=slug, defaults=fields)
     if not created and not reset:
+        # Campaigns loaded before organisers existed get theirs once, when it is first made; after that a
+        # campaign that staff set to name no organiser stays so.
+        if organiser_created and campaign.organiser_id is None:
+            campaign.organiser = organiser
+            campaign.save(update_fields=["organiser", "updated_at"])
+            return Loaded(campaign, "organiser added")
         return Loaded(campaign, "unchanged")
 
     sources: dict[str, Source] = {}
@@ -65,6 +74,18 @@ def load_campaign(path: str | Path, *, reset: bool = False) -> Loaded:
         for position, story in enumerate(data.get("stories", []), start=1)
     )
     return Loaded(campaign, "created" if created else "reset")
+
+
+def _organiser(entry: dict[str, Any] | None, *, reset: bool) -> tuple[Organiser | None, bool]:
+    """The organiser the file names, made if missing (with `reset`, given the file's details); whether it was made."""
+    if entry is None:
+        return None, False
+    details = _stripped(entry)
+    name = details.pop("name")
+    organiser, created = Organiser.objects.get_or_create(name=name, defaults=details)
+    if reset and details:
+        Organiser.objects.filter(pk=organiser.pk).update(**details)
+    return organiser, created
 
 
 # TOML tables: strings, numbers, dates and lists, as the file has them.

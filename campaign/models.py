@@ -1,17 +1,113 @@
 """The open letter: who it is to, what it asks, and the facts behind it."""
 
+import logging
+import re
 from datetime import datetime
 from typing import Self
 
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 
 def paragraphs(text: str) -> list[str]:
     """Split text written in the admin into paragraphs at blank lines."""
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+def validate_static_image(path: str) -> None:
+    """A logo must be an SVG or PNG file among the site's static files (see Organiser)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*\.(svg|png)", path) or "/." in path:
+        raise ValidationError(
+            "Give the path of an SVG or PNG file in the site's static folder, such as img/organisers/our-logo.svg.",
+            code="invalid",
+        )
+    if finders.find(path) is None:
+        raise ValidationError(f"There is no file {path} among the site's static files.", code="missing")
+
+
+class Organiser(models.Model):
+    """Who runs a campaign and answers for it: named in its pages' header and footer, its emails and its privacy
+    notice. One organisation may run several campaigns.
+
+    The logo is the path of an SVG or PNG among the site's static files, not an upload or an address elsewhere:
+    it ships with the code and is served, fingerprinted and cached, like the stylesheet (no media storage to
+    back up, and no uploaded SVG that could carry script), and the pages still load nothing from other websites
+    (the Content Security Policy allows images from this one only).
+    """
+
+    name = models.CharField(
+        max_length=200, unique=True, help_text="As the public knows it. It is also the logo's text alternative."
+    )
+    logo = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_static_image],
+        help_text="Path of an SVG or PNG file in the site's static folder, e.g. img/organisers/our-logo.svg. "
+        "Leave blank to show the name in text.",
+    )
+    charity_number = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="As the charity registers give it; for a charity registered in more than one nation, "
+        "each number with the word “and” between them. Leave blank if it is not a registered charity.",
+    )
+    postal_address = models.TextField(max_length=400, blank=True, help_text="One line of the address on each line.")
+    email = models.EmailField(blank=True, help_text="Where supporters can write with questions.")
+    controller_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The data controller for signers' details. Leave blank if it is this organisation.",
+    )
+    controller_email = models.EmailField(
+        blank=True,
+        help_text="Where signers write about their data (a data protection officer, say). "
+        "Leave blank to use the email address above.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def logo_url(self) -> str:
+        """The logo's address, or "" when there is none or its file was not collected (the name shows in text)."""
+        if not self.logo:
+            return ""
+        try:
+            return staticfiles_storage.url(self.logo)
+        except ValueError:
+            logger.warning("The logo %s of %s is not among the collected static files", self.logo, self.name)
+            return ""
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in self.postal_address.splitlines() if line.strip()]
+
+    @property
+    def controller(self) -> str:
+        """The data controller: the organisation itself unless another is named."""
+        return self.controller_name or self.name
+
+    @property
+    def controller_contact(self) -> str:
+        """The email address for questions about signers' data ("" if none is known)."""
+        return self.controller_email or self.email
+
+    @property
+    def controller_address_lines(self) -> list[str]:
+        """The controller's postal address, known only when the controller is the organisation itself."""
+        return [] if self.controller_name else self.address_lines
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
@@ -58,6 +154,15 @@ class Campaign(models.Model):
     )
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivery_notes = models.TextField(blank=True)
+    organiser = models.ForeignKey(
+        Organiser,
+        null=True,
+        blank=True,
+        # Deleting an organiser must not silently leave its campaigns' privacy notices without a controller.
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="Who runs this letter: named in the page's header and footer, its emails and its privacy notice.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

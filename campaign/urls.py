@@ -6,7 +6,6 @@ from . import views
 app_name = "campaign"
 
 urlpatterns = [
-    path("privacy/", views.privacy, name="privacy"),
     path("favicon.ico", views.favicon),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]

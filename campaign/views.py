@@ -1,14 +1,6 @@
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.shortcuts import redirect
 from django.templatetags.static import static
-
-from . import PRIVACY_NOTICE_VERSION
-
-
-def privacy(request: HttpRequest) -> HttpResponse:
-    context = {"version": PRIVACY_NOTICE_VERSION, "retention_days": settings.RETENTION_DAYS}
-    return render(request, "campaign/privacy.html", context)
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:

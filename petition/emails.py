@@ -21,6 +21,8 @@ import logging
 import smtplib
 import time
 from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +33,8 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from campaign.models import Campaign
 
 from . import ratelimits
 from .models import OutgoingEmail, ResendRequest, Signature
@@ -179,7 +183,7 @@ def _claim_batch() -> list[OutgoingEmail]:
     with transaction.atomic():
         batch = list(
             OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("signature__campaign")
+            .select_related("signature__campaign__organiser")
             .filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at")[:BATCH]
         )
@@ -293,6 +297,18 @@ def requeue_due(grace: timedelta = timedelta(minutes=5)) -> int:
     return overdue
 
 
+def sender(campaign: Campaign) -> str:
+    """The From header: the campaign's organiser by name, at the address the site sends from (DEFAULT_FROM_EMAIL)."""
+    site_sender: str = settings.DEFAULT_FROM_EMAIL
+    if campaign.organiser is None:
+        return site_sender
+    _, address = parseaddr(site_sender)
+    # One line however the name was typed (a line break in a header is refused at sending). Address quotes a
+    # comma or a quote mark in the name; email.utils.formataddr would encode a Welsh name in a form that
+    # Python's mail serialiser then splits at its comma into two senders.
+    return str(Address(display_name=" ".join(campaign.organiser.name.split()), addr_spec=address))
+
+
 def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
     signature = email.signature
     campaign = signature.campaign
@@ -304,12 +320,15 @@ def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
         "campaign_url": site + campaign.get_absolute_url(),
         "confirm_url": site + reverse("petition:confirm", args=[campaign.slug, signature.token]),
         "withdraw_url": site + reverse("petition:withdraw", args=[campaign.slug, signature.token]),
+        "privacy_url": site + reverse("petition:campaign_privacy", args=[campaign.slug]),
+        "organiser": campaign.organiser,
         "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400,
     }
     template = f"petition/email/{email.kind}"
     message = EmailMultiAlternatives(
         subject=SUBJECTS[email.kind].format(title=campaign.title),
         body=render_to_string(f"{template}.txt", context),
+        from_email=sender(campaign),
         to=[signature.email],
         headers={"Auto-Submitted": "auto-generated"},
     )

@@ -19,9 +19,15 @@ from . import standing
 from .models import Signature
 
 
+def period() -> timedelta:
+    """How long after a campaign is delivered or closed its signers' personal data is kept: the figure the
+    privacy notice promises, and the one this module keeps."""
+    return timedelta(days=settings.RETENTION_DAYS)
+
+
 def due_campaigns(now: datetime | None = None) -> QuerySet[Campaign]:
     """Campaigns whose signers' personal data should now be removed."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_DAYS)
+    cutoff = (now or timezone.now()) - period()
     delivered = Q(status=Campaign.Status.DELIVERED, delivered_at__lte=cutoff)
     closed = Q(status=Campaign.Status.CLOSED, closes_at__lte=cutoff)
     return Campaign.objects.filter(delivered | closed)
@@ -32,7 +38,7 @@ def anonymise(campaign: Campaign) -> int:
     signatures = Signature.objects.for_campaign(campaign).filter(erased_at__isnull=True)
     if not signatures.exists():
         return 0
-    return standing.erase(signatures, user=None, note=f"Retention: {settings.RETENTION_DAYS} days")
+    return standing.erase(signatures, user=None, note=f"Retention: {period().days} days")
 
 
 @task

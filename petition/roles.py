@@ -26,6 +26,7 @@ ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
     ],
     "Campaign managers": [
         ("campaign", "campaign", ["view", "add", "change"]),
+        ("campaign", "organiser", ["view", "add", "change"]),
         ("campaign", "ask", ["view", "add", "change", "delete"]),
         ("campaign", "fact", ["view", "add", "change", "delete"]),
         ("campaign", "source", ["view", "add", "change"]),

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from campaign.models import Campaign
+from campaign import PRIVACY_NOTICE_VERSION
+from campaign.models import Campaign, Organiser
 
-from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, retention, signing, standing
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -87,7 +88,7 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
 
 
 def _campaign(slug: str) -> Campaign:
-    return get_object_or_404(Campaign.objects.public(), slug=slug)
+    return get_object_or_404(Campaign.objects.public().select_related("organiser"), slug=slug)
 
 
 def _campaign_for_signing(slug: str) -> Campaign:
@@ -96,7 +97,7 @@ def _campaign_for_signing(slug: str) -> Campaign:
     key = f"campaign:{slug}"
     campaign: Campaign | None = caches["local"].get(key)
     if campaign is None:
-        campaign = get_object_or_404(Campaign.objects.public().select_related("signing_policy"), slug=slug)
+        campaign = get_object_or_404(Campaign.objects.public().select_related("signing_policy", "organiser"), slug=slug)
         caches["local"].set(key, campaign, settings.CAMPAIGN_CACHE_SECONDS)
     return campaign
 
@@ -205,6 +206,22 @@ def withdraw(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return render(request, "petition/withdraw.html", {"campaign": signature.campaign, "signature": signature})
 
 
+@require_safe
+def privacy(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The privacy notice of one campaign, naming its data controller, or at /privacy/ of every public one."""
+    campaign = _campaign(slug) if slug else None
+    context = {
+        "campaign": campaign,
+        "campaigns": [campaign] if campaign else Campaign.objects.public().select_related("organiser"),
+        "version": PRIVACY_NOTICE_VERSION,
+        # Each figure from the code that keeps the promise, so the notice cannot drift from what happens.
+        "retention_days": retention.period().days,
+        "contact_label": consent.CONTACT_LABEL,
+        "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400,
+    }
+    return render(request, "campaign/privacy.html", context)
+
+
 @require_GET
 def campaign_json(request: HttpRequest, slug: str) -> HttpResponse:
     """The count for other sites and apps: open to any origin, cached briefly by browsers and CDNs.
@@ -230,6 +247,7 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
         "slug": campaign.slug,
         "title": campaign.title,
         "status": campaign.status,
+        "organiser": _organiser_json(campaign.organiser),
         # The site's one public address, as in emails and share links, whatever host the request named.
         "url": settings.SITE_URL + campaign.get_absolute_url(),
         "count": totals.count,
@@ -244,6 +262,12 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
         "updated_at": totals.updated_at.isoformat(),
     }
     return json.dumps(data, cls=DjangoJSONEncoder).encode()
+
+
+def _organiser_json(organiser: Organiser | None) -> dict[str, str | None] | None:
+    if organiser is None:
+        return None
+    return {"name": organiser.name, "charity_number": organiser.charity_number or None}
 
 
 def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str | int]]:

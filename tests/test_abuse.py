@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
-from campaign.models import Campaign, Source
+from campaign.models import Campaign, Organiser, Source
 from petition import audit, standing
 from petition.emails import send_due_emails
 from petition.models import (
@@ -542,6 +542,7 @@ PUBLIC = {
     "",
     "c/<slug:slug>/",
     "privacy/",
+    "c/<slug:slug>/privacy/",
     "favicon.ico",
     "robots.txt",
     "c/<slug:slug>/sign/",
@@ -566,6 +567,8 @@ def one_of_everything(campaign, confirmed, make_fact):
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     make_fact(campaign)
+    campaign.organiser = Organiser.objects.create(name="Children First")
+    campaign.save()
     confirmed(campaign, show_name="on", message="Please act")
     audit.record(None, AuditEntry.Action.EXPORT, 1, campaign=campaign)
     Invalidation.objects.create(campaign=campaign, reason="spam", email_domain="spam.example")
@@ -616,6 +619,7 @@ def snapshot():
         "signatures": sorted(Signature.objects.values_list("pk", "status", "message_status", "first_name")),
         "campaigns": sorted(Campaign.objects.values_list("pk", "title", "status")),
         "sources": Source.objects.count(),
+        "organisers": sorted(Organiser.objects.values_list("pk", "name", "logo")),
         "packs": sorted(DeliveryPack.objects.values_list("pk", "status")),
         "invalidations": sorted(Invalidation.objects.values_list("pk", "status")),
         "policies": sorted(SigningPolicy.objects.values_list("pk", "hold_all")),

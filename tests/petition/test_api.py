@@ -1,5 +1,6 @@
 import json
 
+from campaign.models import Organiser
 from petition import counting
 
 
@@ -67,3 +68,16 @@ def test_the_api_costs_the_same_however_many_have_signed(campaign, confirmed, cl
 
     with django_assert_max_num_queries(1):
         client.get("/api/campaigns/letter.json")
+
+
+def test_the_count_api_names_the_organiser(client, campaign):
+    campaign.organiser = Organiser.objects.create(name="Children First", charity_number="0000000")
+    campaign.save()
+
+    data = json.loads(client.get("/api/campaigns/letter.json").content)
+
+    assert data["organiser"] == {"name": "Children First", "charity_number": "0000000"}
+
+
+def test_the_count_api_gives_no_organiser_for_a_campaign_without_one(client, campaign):
+    assert json.loads(client.get("/api/campaigns/letter.json").content)["organiser"] is None

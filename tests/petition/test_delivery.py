@@ -287,8 +287,11 @@ def test_names_sort_without_regard_to_case_or_accents():
 
 
 def test_the_cover_names_the_organiser_when_the_campaign_has_one(campaign):
+    from campaign.models import Organiser
+
     without = render_to_string("petition/staff/delivery_pack.html", delivery.context(campaign))
-    campaign.organiser = "Children First"  # as a campaign with an organiser would give it
+    campaign.organiser = Organiser.objects.create(name="Children First")
+    campaign.save()
     with_organiser = render_to_string("petition/staff/delivery_pack.html", delivery.context(campaign))
 
     assert '<p class="organiser">From Children First</p>' in with_organiser

@@ -73,8 +73,8 @@ def test_a_dry_run_changes_nothing_and_a_second_run_finds_nothing_to_do(make_cam
 
 
 def test_the_privacy_notice_states_the_retention_period(client, db, settings):
-    settings.RETENTION_DAYS = 180
-    assert "180 days after the letter has been delivered" in client.get("/privacy/").content.decode()
+    settings.RETENTION_DAYS = 120
+    assert "120 days after the letter has been delivered" in client.get("/privacy/").content.decode()
 
 
 def test_the_retention_task_does_what_the_command_does(make_campaign, confirmed, settings):

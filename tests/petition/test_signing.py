@@ -30,7 +30,7 @@ def test_signing_stores_a_pending_signature_and_queues_its_confirmation_email(ca
     assert signature.email_domain == "example.org"
     assert (signature.postcode, signature.region, signature.country) == ("BN1 1AA", "south-east", "GB")
     assert signature.show_name and not signature.contact_opt_in
-    assert signature.consent_version == PRIVACY_NOTICE_VERSION == "2026-12-02"
+    assert signature.consent_version == PRIVACY_NOTICE_VERSION == "2026-12-02.2"
     assert len(signature.ip_hash) == 32 and "203.0.113.7" not in signature.ip_hash
     (email,) = OutgoingEmail.objects.all()
     assert (email.signature, email.kind, email.status) == (signature, "confirm", "pending")
