@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import Campaign
 
-from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing, timeline
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -72,6 +72,7 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
             "asks": campaign.asks.all(),
             "facts": campaign.facts.select_related("source"),
             "stories": campaign.stories.all(),
+            "timeline": timeline.events(campaign),
             # Context processors give way to the view's context: these replace the real values.
             "csrf_token": CSRF_PLACEHOLDER,
             "form_clock": CLOCK_PLACEHOLDER,
@@ -242,7 +243,18 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
             if key in regions
         ],
         "updated_at": totals.updated_at.isoformat(),
+        "delivered": None,
+        "response": None,
+        "timeline": [{"on": event.on, "kind": event.kind, "text": event.text} for event in timeline.events(campaign)],
     }
+    if campaign.status == Campaign.Status.DELIVERED and campaign.delivered_at:
+        data["delivered"] = {"on": timezone.localdate(campaign.delivered_at), "count": campaign.delivered_count}
+    if campaign.responded_on:
+        data["response"] = {
+            "by": campaign.response_by or campaign.recipient_name,
+            "on": campaign.responded_on,
+            "text": campaign.response,
+        }
     return json.dumps(data, cls=DjangoJSONEncoder).encode()
 
 
