@@ -95,8 +95,7 @@ class Campaign(models.Model):
                 violation_error_message="A closed campaign needs its closing date.",
             ),
             models.CheckConstraint(
-                condition=Q(response="", responded_on__isnull=True)
-                | (~Q(response="") & Q(responded_on__isnull=False)),
+                condition=Q(response="", responded_on__isnull=True) | (~Q(response="") & Q(responded_on__isnull=False)),
                 name="campaign_response_has_date",
                 violation_error_message="A response needs the date it was sent, and a date needs the response.",
             ),
