@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("c/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
+    path("c/<slug:slug>/badge.svg", views.campaign_badge, name="badge"),
     path("staff/c/<slug:slug>/export/", views.export_signatures, name="export"),
     path("staff/c/<slug:slug>/contacts/", views.export_contacts, name="export_contacts"),
     path("staff/c/<slug:slug>/delivery/", views.deliver, name="deliver"),

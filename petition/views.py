@@ -1,6 +1,7 @@
 import json
 import math
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import admin
@@ -221,6 +222,32 @@ def campaign_json(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     patch_cache_control(response, public=True, max_age=5, stale_while_revalidate=30)
     response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def campaign_badge(request: HttpRequest, slug: str) -> HttpResponse:
+    """The count as an SVG image for partners' sites (`<img src=…>`): any origin, cached briefly like the JSON."""
+    key = f"campaign-badge:{slug}"
+    body = caches["local"].get(key)
+    if body is None:
+        campaign = _campaign_for_signing(slug)
+        totals = counting.totals(campaign)
+        target = counting.milestone(totals.count, campaign.signature_goal)
+        context = {
+            "campaign": campaign,
+            "count": totals.count,
+            "progress": round(320 * min(totals.count / target, 1)),
+            "open": campaign.is_accepting_signatures(),
+            "site_host": urlsplit(settings.SITE_URL).netloc,
+        }
+        body = render_to_string("petition/badge.svg", context).encode()
+        caches["local"].set(key, body, settings.COUNT_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="image/svg+xml")
+    patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
+    response["Access-Control-Allow-Origin"] = "*"
+    # Partners' pages may isolate themselves (COEP): the badge says it may be shown on any site.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 
