@@ -1,5 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.html import format_html
+
+from petition import counting
 
 from .models import Ask, Campaign, Fact, Organiser, Source, Story
 
@@ -36,9 +42,22 @@ class CampaignAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "summary", "share_text", "organiser"]}),
         ("The letter", {"fields": ["recipient_name", "recipient_role", "letter", "letter_sign_off"]}),
         ("Signing", {"fields": ["status", "opens_at", "closes_at", "signature_goal"]}),
-        ("Delivery", {"fields": ["delivered_at", "delivery_notes"]}),
+        ("Delivery", {"fields": ["delivered_at", "delivered_count", "delivery_notes"]}),
+        (
+            "The response",
+            {
+                "fields": ["response_by", "responded_on", "response"],
+                "description": "Shown at the top of the campaign page and in its timeline once recorded.",
+            },
+        ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: ModelForm[Campaign], change: Any) -> None:
+        if obj.status == Campaign.Status.DELIVERED and obj.delivered_count is None:
+            # What the recipient was given: the verified count (no demo signers), as the delivery pack states it.
+            obj.delivered_count = counting.verified(obj).count
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Source)

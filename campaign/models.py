@@ -153,6 +153,12 @@ class Campaign(models.Model):
         max_length=280, help_text="The line people share on social media and in link previews."
     )
     delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many signatures were handed over. Left empty, it is taken from the verified count "
+        "when the campaign is saved as delivered.",
+    )
     delivery_notes = models.TextField(blank=True)
     organiser = models.ForeignKey(
         Organiser,
@@ -163,6 +169,13 @@ class Campaign(models.Model):
         related_name="campaigns",
         help_text="Who runs this letter: named in the page's header and footer, its emails and its privacy notice.",
     )
+    response = models.TextField(
+        blank=True, help_text="The recipient's answer, as received. Separate paragraphs with a blank line."
+    )
+    response_by = models.CharField(
+        max_length=200, blank=True, help_text="Who answered, e.g. “The Secretary of State” or “A department official”."
+    )
+    responded_on = models.DateField(null=True, blank=True, help_text="The date the answer was sent.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,6 +198,11 @@ class Campaign(models.Model):
                 condition=~Q(status="closed") | Q(closes_at__isnull=False),
                 name="campaign_closed_has_date",
                 violation_error_message="A closed campaign needs its closing date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(response="", responded_on__isnull=True) | (~Q(response="") & Q(responded_on__isnull=False)),
+                name="campaign_response_has_date",
+                violation_error_message="A response needs the date it was sent, and a date needs the response.",
             ),
             models.CheckConstraint(
                 condition=Q(signature_goal__gt=0),
@@ -211,6 +229,10 @@ class Campaign(models.Model):
     @property
     def letter_paragraphs(self) -> list[str]:
         return paragraphs(self.letter)
+
+    @property
+    def response_paragraphs(self) -> list[str]:
+        return paragraphs(self.response)
 
 
 class Ask(models.Model):

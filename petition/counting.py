@@ -112,11 +112,11 @@ def milestone(count: int, goal: int) -> int:
     """The target the progress bar shows: the goal, then the next round figure beyond it."""
     target = goal
     while count >= target:
-        target = _next_round(target)
+        target = next_round(target)
     return target
 
 
-def _next_round(number: int) -> int:
+def next_round(number: int) -> int:
     """1,000 → 2,000 → 5,000 → 10,000 → 20,000 → 50,000 → 100,000 …"""
     magnitude: int = 10 ** (len(str(number)) - 1)
     for step in (1, 2, 5, 10):

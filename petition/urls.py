@@ -16,6 +16,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("c/<slug:slug>/privacy/", views.privacy, name="campaign_privacy"),
     path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
+    path("c/<slug:slug>/badge.svg", views.campaign_badge, name="badge"),
     path("staff/c/<slug:slug>/export/", views.export_signatures, name="export"),
     path("staff/c/<slug:slug>/contacts/", views.export_contacts, name="export_contacts"),
     path("staff/c/<slug:slug>/delivery/", views.deliver, name="deliver"),

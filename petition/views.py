@@ -1,6 +1,7 @@
 import json
 import math
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import admin
@@ -19,7 +20,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaign import PRIVACY_NOTICE_VERSION
 from campaign.models import Campaign, Organiser
 
-from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, retention, signing, standing
+from . import (
+    audit,
+    consent,
+    counting,
+    delivery,
+    domains,
+    exports,
+    postcodes,
+    ratelimits,
+    retention,
+    signing,
+    standing,
+    timeline,
+)
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -73,6 +87,7 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
             "asks": campaign.asks.all(),
             "facts": campaign.facts.select_related("source"),
             "stories": campaign.stories.all(),
+            "timeline": timeline.events(campaign),
             # Context processors give way to the view's context: these replace the real values.
             "csrf_token": CSRF_PLACEHOLDER,
             "form_clock": CLOCK_PLACEHOLDER,
@@ -240,6 +255,32 @@ def campaign_json(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@require_safe
+def campaign_badge(request: HttpRequest, slug: str) -> HttpResponse:
+    """The count as an SVG image for partners' sites (`<img src=…>`): any origin, cached briefly like the JSON."""
+    key = f"campaign-badge:{slug}"
+    body = caches["local"].get(key)
+    if body is None:
+        campaign = _campaign_for_signing(slug)
+        totals = counting.totals(campaign)
+        target = counting.milestone(totals.count, campaign.signature_goal)
+        context = {
+            "campaign": campaign,
+            "count": totals.count,
+            "progress": round(320 * min(totals.count / target, 1)),
+            "open": campaign.is_accepting_signatures(),
+            "site_host": urlsplit(settings.SITE_URL).netloc,
+        }
+        body = render_to_string("petition/badge.svg", context).encode()
+        caches["local"].set(key, body, settings.COUNT_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="image/svg+xml")
+    patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
+    response["Access-Control-Allow-Origin"] = "*"
+    # Partners' pages may isolate themselves (COEP): the badge says it may be shown on any site.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
 def _campaign_json_body(campaign: Campaign) -> bytes:
     totals = counting.totals(campaign)
     regions = postcodes.regions()
@@ -260,7 +301,18 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
             if key in regions
         ],
         "updated_at": totals.updated_at.isoformat(),
+        "delivered": None,
+        "response": None,
+        "timeline": [{"on": event.on, "kind": event.kind, "text": event.text} for event in timeline.events(campaign)],
     }
+    if campaign.status == Campaign.Status.DELIVERED and campaign.delivered_at:
+        data["delivered"] = {"on": timezone.localdate(campaign.delivered_at), "count": campaign.delivered_count}
+    if campaign.responded_on:
+        data["response"] = {
+            "by": campaign.response_by or campaign.recipient_name,
+            "on": campaign.responded_on,
+            "text": campaign.response,
+        }
     return json.dumps(data, cls=DjangoJSONEncoder).encode()
 
 

@@ -8,14 +8,12 @@ from petition.forms import SignForm
 register = template.Library()
 
 
-@register.inclusion_tag("petition/_panel.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def signature_panel(context: Context, campaign: Campaign) -> dict[str, object]:
-    """The count, its progress, the regional chart, recent signers and the sign form, for a campaign page."""
+    """What a campaign page shows of its signers: the count and its progress, the regional chart, recent signers,
+    approved messages, and the sign form while the campaign accepts signatures (`{% signature_panel c as panel %}`)."""
     totals = counting.totals(campaign)
     return {
-        "campaign": campaign,
-        "csrf_token": context.get("csrf_token"),
-        "form_clock": context.get("form_clock"),
         "totals": totals,
         "target": counting.milestone(totals.count, campaign.signature_goal),
         "regions": public.region_rows(totals),

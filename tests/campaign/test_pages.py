@@ -81,7 +81,7 @@ def test_delivered_campaign_says_when_it_was_delivered(client, make_campaign):
 
     page = client.get("/c/done/").content.decode()
 
-    assert "This letter was delivered to A. Minister MP on 2 March 2026." in page
+    assert "Delivered to A. Minister MP on 2 March 2026." in page
 
 
 def test_campaign_not_yet_open_says_so(client, make_campaign):

@@ -1,0 +1,83 @@
+"""A campaign's life in a few dated lines, for its page and the JSON API: opened, milestones passed, delivered,
+answered.
+
+A milestone's date is when the signature that reached it was confirmed, among the signatures that count now: read
+from the signatures themselves rather than recorded as it happens, so it needs nothing running and stays true
+after an invalidation (10,000 real signers were reached when the 10,000th real one confirmed). Each milestone is
+one index step into the campaign's confirmed signatures; the whole timeline is cached for a few minutes, and
+afresh whenever staff edit the campaign.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.cache import caches
+from django.utils import timezone
+from django.utils.formats import number_format
+
+from campaign.models import Campaign
+
+from . import counting
+from .models import Signature
+
+CACHE_SECONDS = 300
+FIRST_MILESTONE = 1_000
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # opened, milestone, delivered, responded
+    on: date
+    text: str
+
+
+def events(campaign: Campaign) -> list[Event]:
+    """The campaign's timeline, oldest first."""
+    key = f"petition:timeline:{campaign.pk}:{campaign.updated_at.timestamp()}"
+    cached: list[Event] | None = caches["default"].get(key)
+    if cached is None:
+        cached = _build(campaign)
+        caches["default"].set(key, cached, CACHE_SECONDS)
+    return cached
+
+
+def milestones(count: int, goal: int) -> list[int]:
+    """The round figures a count of `count` has passed (1,000, 2,000, 5,000, 10,000 …), and the goal once reached."""
+    passed = []
+    figure = FIRST_MILESTONE
+    while figure <= count:
+        passed.append(figure)
+        figure = counting.next_round(figure)
+    if goal <= count and goal not in passed:
+        passed.append(goal)
+    return sorted(passed)
+
+
+def _build(campaign: Campaign) -> list[Event]:
+    found = []
+    if campaign.opens_at:
+        found.append(Event("opened", _day(campaign.opens_at), "The letter opened for signatures"))
+    count = counting.totals(campaign).count
+    confirmed = Signature.objects.for_campaign(campaign).confirmed().order_by("confirmed_at")
+    for figure in milestones(count, campaign.signature_goal):
+        reached = next(iter(confirmed.values_list("confirmed_at", flat=True)[figure - 1 : figure]), None)
+        if reached is None:  # fewer count now than the shards say, for the moment: leave it for the next build
+            continue
+        goal = " (our goal)" if figure == campaign.signature_goal else ""
+        found.append(
+            Event("milestone", _day(reached), f"{number_format(figure, force_grouping=True)} signatures{goal}")
+        )
+    if campaign.status == Campaign.Status.DELIVERED and campaign.delivered_at:
+        delivered = f"Delivered to {campaign.recipient_name}"
+        if campaign.delivered_count is not None:
+            delivered += f" with {number_format(campaign.delivered_count, force_grouping=True)} signatures"
+        found.append(Event("delivered", _day(campaign.delivered_at), delivered))
+    if campaign.responded_on:
+        found.append(
+            Event("responded", campaign.responded_on, f"{campaign.response_by or campaign.recipient_name} responded")
+        )
+    return sorted(found, key=lambda event: event.on)
+
+
+def _day(moment: datetime) -> date:
+    return timezone.localdate(moment)
