@@ -107,6 +107,7 @@ def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft
         ip_hash=ip_hash,
         held_at=timezone.now() if held_reason else None,
         held_reason=held_reason,
+        source=data.get("source", ""),
     )
     created = _store(signature) if connection.vendor == "postgresql" else _store_in_transaction(signature)
     transaction.on_commit(emails.nudge_worker, robust=True)

@@ -18,7 +18,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import Campaign
 
-from . import audit, consent, counting, delivery, domains, exports, postcodes, ratelimits, signing, standing
+from . import (
+    audit,
+    consent,
+    counting,
+    delivery,
+    domains,
+    exports,
+    postcodes,
+    ratelimits,
+    sharing,
+    signing,
+    standing,
+    visits,
+)
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
@@ -35,6 +48,8 @@ from .roles import permission_required
 # COUNT_CACHE_SECONDS behind.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1c9b"
 CLOCK_PLACEHOLDER = "form-clock-placeholder-4f1c9b"
+# The channel a visitor arrived through (`?s=`), carried by the sign form's hidden field: a known value or "".
+SOURCE_PLACEHOLDER = "source-placeholder-4f1c9b"
 
 
 class StaffRequest(HttpRequest):
@@ -75,15 +90,26 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
             # Context processors give way to the view's context: these replace the real values.
             "csrf_token": CSRF_PLACEHOLDER,
             "form_clock": CLOCK_PLACEHOLDER,
+            "source": SOURCE_PLACEHOLDER,
         }
         cached = (campaign.pk, render_to_string("petition/campaign.html", context, request))
         if settings.PAGE_CACHE_SECONDS:
             caches["local"].set(key, cached, settings.PAGE_CACHE_SECONDS)
     campaign_pk, page = cached
-    page = page.replace(CSRF_PLACEHOLDER, get_token(request))
+    source = sharing.known_source(request.GET.get("s"))
+    # Counted here, after the copy is found, so that a visit counts whether or not the page was rendered for it.
+    if source and request.method == "GET" and sharing.is_visitor(*_agent_and_purpose(request)):
+        visits.record(campaign_pk, source)
+    visits.flush_if_due()
+    page = page.replace(CSRF_PLACEHOLDER, get_token(request)).replace(SOURCE_PLACEHOLDER, source)
     if CLOCK_PLACEHOLDER in page:
         page = page.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk, request.META["CSRF_COOKIE"]))
     return HttpResponse(page)
+
+
+def _agent_and_purpose(request: HttpRequest) -> tuple[str, str]:
+    purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
+    return request.headers.get("User-Agent", ""), purpose
 
 
 def _campaign(slug: str) -> Campaign:
@@ -129,6 +155,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         campaign=campaign,
         visitor=request.META.get("CSRF_COOKIE", ""),
+        initial={"source": request.GET.get("s", "")},  # opened from a page reached by a shared link
     )
     if form.is_valid():
         if form.is_bot:

@@ -16,6 +16,7 @@ def signature_panel(context: Context, campaign: Campaign) -> dict[str, object]:
         "campaign": campaign,
         "csrf_token": context.get("csrf_token"),
         "form_clock": context.get("form_clock"),
+        "source": context.get("source"),
         "totals": totals,
         "target": counting.milestone(totals.count, campaign.signature_goal),
         "regions": public.region_rows(totals),
