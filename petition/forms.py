@@ -212,6 +212,8 @@ class SignForm(forms.Form):
     started = forms.CharField(required=False, max_length=200)
     # The channel of the shared link the visitor came through (petition.sharing), carried as a hidden field.
     source = forms.CharField(required=False)
+    # Signing again after a mistyped address: the receipt of the first signing (petition.receipts).
+    replacing = forms.CharField(required=False, max_length=500)
 
     def __init__(
         self, data: QueryDict | None = None, *args: Any, campaign: Campaign, visitor: str = "", **kwargs: Any

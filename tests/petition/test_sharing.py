@@ -4,6 +4,8 @@ and visits through shared links are counted per channel and hour, without cookie
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -145,3 +147,19 @@ def test_visits_wait_for_the_database_if_it_is_away(campaign, client, monkeypatc
     assert visits.flush() == 1
 
     assert list(VisitCount.objects.values_list("source", "count")) == [("share", 1)]
+
+
+def test_every_share_button_carries_its_own_channel(campaign, client):
+    page = client.get("/c/letter/thanks/").content.decode()
+
+    links = dict(re.findall(r'<a class="share-button share-(\w+)" href="([^"#]+)"', page))
+    shared = {}
+    for channel, href in links.items():
+        query = parse_qs(urlsplit(unescape(href)).query)
+        text = " ".join(query.get("text", []) + query.get("body", []) + query.get("u", []) + query.get("url", []))
+        shared[channel] = re.search(r"https?://\S+", text).group()
+    assert list(shared) == ["whatsapp", "email", "facebook", "x", "bluesky"]
+    assert shared == {channel: f"http://127.0.0.1:8000/c/letter/?s={channel}" for channel in shared}
+    assert 'data-copy="http://127.0.0.1:8000/c/letter/?s=link"' in page
+    assert 'value="http://127.0.0.1:8000/c/letter/?s=link"' in page
+    assert 'data-share-url="http://127.0.0.1:8000/c/letter/?s=share"' in page
