@@ -119,7 +119,8 @@ def test_signing_again_with_the_right_address_cancels_the_mistyped_signature(cam
     assert "We have sent a link to <strong>asha.patel@example.org</strong>" in page
     (signature,) = Signature.objects.all()
     assert (signature.mailbox, signature.first_name, signature.source) == ("asha.patel@example.org", "Asha", "whatsapp")
-    assert [message.to for message in deliver_outbox()] == [["asha.patel@example.org"]]
+    deliver_outbox()  # if the worker has not been nudged since the first (once a second)
+    assert [message.to for message in mail.outbox] == [["asha.patel@exmaple.org"], ["asha.patel@example.org"]]
     # Whoever owns the mistyped inbox cannot confirm a signature in someone else's name.
     confirm_url, _ = sent_links(mistyped)
     assert Client().get(urlsplit(confirm_url).path).status_code == 404
