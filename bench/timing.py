@@ -85,7 +85,9 @@ class Client:
         except (OSError, http.client.HTTPException):
             self.connection.close()
             return None, False
-        return elapsed, response.status == 302 and response.getheader("Location") == CHECK_EMAIL
+        # Each answer carries its own receipt (petition.receipts) after the path: the path is what must match.
+        location = urllib.parse.urlsplit(response.getheader("Location") or "")
+        return elapsed, response.status == 302 and location.path == CHECK_EMAIL
 
     def close(self):
         self.connection.close()

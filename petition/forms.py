@@ -20,7 +20,7 @@ from localflavor.gb.forms import GBPostcodeField
 
 from campaign.models import Campaign
 
-from . import consent, domains, exports, names, postcodes
+from . import consent, domains, exports, names, postcodes, sharing
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -210,6 +210,10 @@ class SignForm(forms.Form):
     )
     # Rendered by the template from fresh_clock(), which checks the submitted value before carrying it.
     started = forms.CharField(required=False, max_length=200)
+    # The channel of the shared link the visitor came through (petition.sharing), carried as a hidden field.
+    source = forms.CharField(required=False)
+    # Signing again after a mistyped address: the receipt of the first signing (petition.receipts).
+    replacing = forms.CharField(required=False, max_length=500)
 
     def __init__(
         self, data: QueryDict | None = None, *args: Any, campaign: Campaign, visitor: str = "", **kwargs: Any
@@ -258,6 +262,15 @@ class SignForm(forms.Form):
             self.kept_email = address  # carried in the form, so that fixing another mistake does not ask again
             refuse_unreachable(address)  # which the field left to be asked about first
         return address
+
+    def clean_source(self) -> str:
+        """A channel we know, or none: an edited hidden field is no mistake a person could fix."""
+        return sharing.known_source(self.cleaned_data["source"])
+
+    @property
+    def carried_source(self) -> str:
+        """The channel to carry in the form as rendered: the one sent, or the one the page was opened with."""
+        return sharing.known_source(self.data.get("source") if self.is_bound else self.initial.get("source"))
 
     def clean_first_name(self) -> str:
         return clean_text(self.cleaned_data["first_name"], "First name", 50, one_line=True)

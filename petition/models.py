@@ -53,6 +53,19 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         return self.filter(is_demo=True)
 
 
+class Source(models.TextChoices):
+    """The channel a shared link was sent through (its `?s=`): a known list, so no arbitrary text is stored."""
+
+    NONE = "", "No channel (direct)"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", "Email"
+    FACEBOOK = "facebook", "Facebook"
+    X = "x", "X (Twitter)"
+    BLUESKY = "bluesky", "Bluesky"
+    LINK = "link", "Copied link"
+    SHARE = "share", "Phone's share menu"
+
+
 class Signature(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for email confirmation"
@@ -70,6 +83,8 @@ class Signature(models.Model):
         REVIEW = "review", "Campaign holding every new signature"
         BUSY_ADDRESS = "busy_address", "Past the limit for one internet address"
         BUSY_DOMAIN = "busy_domain", "Past the limit for one email domain"
+
+    Source = Source
 
     class MessageStatus(models.TextChoices):
         NONE = "", "No message"
@@ -115,6 +130,8 @@ class Signature(models.Model):
     invalidation = models.ForeignKey(
         "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures"
     )
+    # The channel of the shared link the signer arrived through, carried by the sign form.
+    source = models.CharField(max_length=10, choices=Source, blank=True, default=Source.NONE)
     is_demo = models.BooleanField(
         "demo",
         default=False,
@@ -148,6 +165,7 @@ class Signature(models.Model):
                 condition=~Q(status="invalidated") | (Q(invalidated_at__isnull=False) & ~Q(invalidation_reason="")),
                 name="signature_invalidated_has_reason",
             ),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="signature_source_known"),
             models.CheckConstraint(
                 condition=(Q(held_at__isnull=True) & Q(held_reason=""))
                 | (Q(held_at__isnull=False) & ~Q(held_reason="")),
@@ -202,6 +220,30 @@ class SignatureCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.region}/{self.shard}: {self.count}"
+
+
+class VisitCount(models.Model):
+    """Visits to a campaign's page through a shared link, per channel and hour: a counter, nothing about who.
+
+    No cookie and no personal data: each app process adds up its visits in memory and writes them here every
+    few seconds (petition.visits), so the page stays as cheap under a read storm as it was.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
+    source = models.CharField(max_length=10, choices=Source)
+    hour = models.DateTimeField(help_text="The start of the hour (UTC).")
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "hour", "source"], name="visitcount_one_per_hour"),
+            models.CheckConstraint(
+                condition=Q(source__in=[value for value in Source.values if value]), name="visitcount_source_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.source}/{self.hour:%Y-%m-%d %H:00}: {self.count}"
 
 
 class SigningPolicy(models.Model):

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from campaign.models import Campaign
 
 from . import counting, holding
-from .models import Invalidation, Signature
+from .models import Invalidation, Signature, VisitCount
 
 CHART_HOURS = 48
 DAY = 24
@@ -39,6 +39,14 @@ class Source(TypedDict):
     rate: float
 
 
+class Channel(TypedDict):
+    source: str  # a Signature.Source value; "" for signatures that came through no shared link
+    label: str
+    visits: int | None  # visits through links shared on it; None for no channel, whose visits are not counted
+    signed: int
+    confirmed: int  # of those signed since then, how many have been confirmed
+
+
 class Overview(TypedDict):
     hours: list[Hour]
     chart: "Chart"
@@ -47,6 +55,8 @@ class Overview(TypedDict):
     window: int
     busiest_ips: list[Source]
     busiest_domains: list[Source]
+    channels_since: datetime
+    channels: list[Channel]
     messages_waiting: int
     held: int
     holding_all: bool
@@ -62,6 +72,8 @@ def overview(campaign: Campaign, now: datetime | None = None, window: int = WIND
     signed_today = sum(hour["signed"] for hour in hours[-DAY:])
     confirmed_today = sum(hour["signed_confirmed"] for hour in hours[-DAY:])
     recent = signatures.filter(created_at__gte=now - timedelta(hours=window))
+    # Visits are counted by the hour: the channels are compared over the same whole hours.
+    channels_since = (now - timedelta(hours=window)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return {
         "hours": hours,
         "chart": chart(hours),
@@ -70,6 +82,8 @@ def overview(campaign: Campaign, now: datetime | None = None, window: int = WIND
         "window": window,
         "busiest_ips": _busiest(recent.exclude(ip_hash=""), "ip_hash"),
         "busiest_domains": _busiest(recent.exclude(email_domain=""), "email_domain"),
+        "channels_since": channels_since,
+        "channels": channels(campaign, channels_since),
         "messages_waiting": signatures.awaiting_moderation().count(),
         "held": signatures.held().count(),
         "holding_all": holding.holds_all(campaign),
@@ -127,6 +141,42 @@ def _busiest(signatures: QuerySet[Signature], field: str) -> list[Source]:
         }
         for row in rows
     ]
+
+
+def channels(campaign: Campaign, since: datetime) -> list[Channel]:
+    """Visits, signatures and confirmations by the channel of the shared link they came through, since `since`.
+
+    Two grouped counts: the hourly visit counters, and the signatures made since then on the campaign's
+    indexed time column. Only channels with something to show are listed, busiest first.
+    """
+    visits = dict(
+        VisitCount.objects.filter(campaign=campaign, hour__gte=since)
+        .values("source")
+        .annotate(n=Sum("count"))
+        .values_list("source", "n")
+        .order_by()
+    )
+    signed: dict[str, tuple[int, int]] = {
+        source: (n, confirmed)
+        for source, n, confirmed in Signature.objects.for_campaign(campaign)
+        .filter(created_at__gte=since)
+        .values("source")
+        .annotate(signed=Count("pk"), confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)))
+        .values_list("source", "signed", "confirmed")
+        .order_by()
+    }
+    rows: list[Channel] = [
+        {
+            "source": source.value,
+            "label": source.label,
+            "visits": visits.get(source.value, 0) if source.value else None,
+            "signed": signed.get(source.value, (0, 0))[0],
+            "confirmed": signed.get(source.value, (0, 0))[1],
+        }
+        for source in Signature.Source
+        if source.value in visits or source.value in signed
+    ]
+    return sorted(rows, key=lambda row: (row["source"] == "", -row["signed"], -(row["visits"] or 0)))
 
 
 # The chart's drawing, in the SVG's own units: it scales with its viewBox, from a phone to a wide screen.

@@ -30,7 +30,7 @@ from django.utils.crypto import salted_hmac
 from campaign import PRIVACY_NOTICE_VERSION
 from campaign.models import Campaign
 
-from . import audit, consent, domains, emails, holding, postcodes
+from . import audit, consent, domains, emails, holding, postcodes, receipts
 from .mailboxes import mailbox
 from .models import AuditEntry, OutgoingEmail, ResendRequest, Signature
 
@@ -74,12 +74,13 @@ def signature_for_token(token: str, *, purpose: Literal["confirm", "withdraw"]) 
     return signature if sent is not None and timezone.now() - sent <= max_age else None
 
 
-def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft_limit: str = "") -> bool:
-    """Record a signature from cleaned form data, with an email for the worker to send. Returns whether it is new.
+def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft_limit: str = "") -> receipts.Receipt:
+    """Record a signature from cleaned form data, with an email for the worker to send.
 
     A new signature is held for review if its campaign holds every new one or it came past a soft limit
     (`over_soft_limit`, a Signature.HeldReason): the same statement either way. A repeat signature changes
-    nothing stored; its signer gets whichever email fits, at most a few an hour.
+    nothing stored; its signer gets whichever email fits, at most a few an hour. Returns the receipt for
+    the pages that follow (petition.receipts), alike for a new signature and a repeat.
     """
     held_reason = holding.reason_to_hold(campaign, over_soft_limit)
     email = data["email"].strip()
@@ -107,14 +108,17 @@ def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft
         ip_hash=ip_hash,
         held_at=timezone.now() if held_reason else None,
         held_reason=held_reason,
+        source=data.get("source", ""),
     )
-    created = _store(signature) if connection.vendor == "postgresql" else _store_in_transaction(signature)
+    email_id = _store(signature) if connection.vendor == "postgresql" else _store_in_transaction(signature)
     transaction.on_commit(emails.nudge_worker, robust=True)
-    return created
+    # Proof of the token this call made: it matches the stored one only if this call made the signature.
+    return receipts.Receipt(email_id, receipts.proof_of(signature.token or ""), signature.source)
 
 
-def _store(signature: Signature) -> bool:
+def _store(signature: Signature) -> int | None:
     """Insert the signature and its confirmation email, or, if its mailbox has signed, an email for that signature.
+    Returns the email's id (None only if the signature that was in the way has just been erased).
 
     One statement (a data-modifying CTE), one round trip: the hot path of a
     surge, and the same work for a new address as for one that has signed. A
@@ -139,29 +143,28 @@ def _store(signature: Signature) -> bool:
         f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} "
         f"({quote('signature_id')}, {quote('kind')}, {email_columns}) "
         f"SELECT {quote('id')}, kind, {', '.join(['%s'] * len(email_values))} FROM signer LIMIT 1 "
-        f"RETURNING {quote('kind')}"
+        f"RETURNING {quote('id')}"
     )
     kinds = [OutgoingEmail.Kind.CONFIRM.value, OutgoingEmail.Kind.REPEAT.value]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*signature_values, *kinds, signature.mailbox, signature.campaign_id, *email_values])
         row = cursor.fetchone()
-    return row is not None and row[0] == OutgoingEmail.Kind.CONFIRM
+    return None if row is None else int(row[0])
 
 
-def _store_in_transaction(signature: Signature) -> bool:
+def _store_in_transaction(signature: Signature) -> int | None:
     """`_store` for databases without its statement (SQLite, for running the site on a laptop)."""
     try:
         with transaction.atomic():
             signature.save(force_insert=True)
-            OutgoingEmail.objects.create(signature=signature, kind=OutgoingEmail.Kind.CONFIRM)
-        return True
+            return OutgoingEmail.objects.create(signature=signature, kind=OutgoingEmail.Kind.CONFIRM).pk
     except IntegrityError:
         existing = Signature.objects.filter(
             campaign_id=signature.campaign_id, mailbox=signature.mailbox, erased_at__isnull=True
         ).first()
-        if existing is not None:
-            OutgoingEmail.objects.create(signature=existing, kind=OutgoingEmail.Kind.REPEAT)
-        return False
+        if existing is None:
+            return None
+        return OutgoingEmail.objects.create(signature=existing, kind=OutgoingEmail.Kind.REPEAT).pk
 
 
 def _insert_values(instance: Model, skip: Collection[str] = ()) -> tuple[str, list[Any]]:

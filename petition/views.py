@@ -29,10 +29,13 @@ from . import (
     exports,
     postcodes,
     ratelimits,
+    receipts,
     retention,
+    sharing,
     signing,
     standing,
     timeline,
+    visits,
 )
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
@@ -50,6 +53,8 @@ from .roles import permission_required
 # COUNT_CACHE_SECONDS behind.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1c9b"
 CLOCK_PLACEHOLDER = "form-clock-placeholder-4f1c9b"
+# The channel a visitor arrived through (`?s=`), carried by the sign form's hidden field: a known value or "".
+SOURCE_PLACEHOLDER = "source-placeholder-4f1c9b"
 
 
 class StaffRequest(HttpRequest):
@@ -91,15 +96,26 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
             # Context processors give way to the view's context: these replace the real values.
             "csrf_token": CSRF_PLACEHOLDER,
             "form_clock": CLOCK_PLACEHOLDER,
+            "source": SOURCE_PLACEHOLDER,
         }
         cached = (campaign.pk, render_to_string("petition/campaign.html", context, request))
         if settings.PAGE_CACHE_SECONDS:
             caches["local"].set(key, cached, settings.PAGE_CACHE_SECONDS)
     campaign_pk, page = cached
-    page = page.replace(CSRF_PLACEHOLDER, get_token(request))
+    source = sharing.known_source(request.GET.get("s"))
+    # Counted here, after the copy is found, so that a visit counts whether or not the page was rendered for it.
+    if source and request.method == "GET" and sharing.is_visitor(*_agent_and_purpose(request)):
+        visits.record(campaign_pk, source)
+    visits.flush_if_due()
+    page = page.replace(CSRF_PLACEHOLDER, get_token(request)).replace(SOURCE_PLACEHOLDER, source)
     if CLOCK_PLACEHOLDER in page:
         page = page.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk, request.META["CSRF_COOKIE"]))
     return HttpResponse(page)
+
+
+def _agent_and_purpose(request: HttpRequest) -> tuple[str, str]:
+    purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
+    return request.headers.get("User-Agent", ""), purpose
 
 
 def _campaign(slug: str) -> Campaign:
@@ -141,10 +157,13 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     if not campaign.is_accepting_signatures():
         status = 403 if request.method == "POST" else 200
         return render(request, "petition/not_open.html", {"campaign": campaign}, status=status)
+    visitor = request.META.get("CSRF_COOKIE", "")
     form = SignForm(
         request.POST if request.method == "POST" else None,
         campaign=campaign,
-        visitor=request.META.get("CSRF_COOKIE", ""),
+        visitor=visitor,
+        # Opened from a share link's page, or to sign again after a mistyped address.
+        initial={"source": request.GET.get("s", ""), "replacing": request.GET.get("replacing", "")},
     )
     if form.is_valid():
         if form.is_bot:
@@ -155,8 +174,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         verdict = ratelimits.signing_verdict(ip_hash, domain, mailbox(address))
         if verdict.wait:
             return _rate_limited(request, campaign, verdict.wait, form)
-        signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash, over_soft_limit=verdict.hold)
-        return redirect("petition:check_email", slug)
+        receipt = signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash, over_soft_limit=verdict.hold)
+        if mistyped := receipts.open_receipt(form.cleaned_data["replacing"], campaign, visitor):
+            receipts.replace(mistyped, receipt)
+        return redirect(receipts.check_email_url(campaign, receipt, visitor))
     # The form's clock is tied to the visitor's CSRF cookie, which a first visit gets now.
     get_token(request)
     form.visitor = request.META["CSRF_COOKIE"]
@@ -165,7 +186,20 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def check_email(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "petition/check_email.html", {"campaign": _campaign(slug)})
+    """Where the email went, shown to the browser that has just signed; and a request to share meanwhile."""
+    campaign = _campaign(slug)
+    value = request.GET.get("r", "")
+    receipt = receipts.open_receipt(value, campaign, request.META.get("CSRF_COOKIE", ""))
+    context = {
+        "campaign": campaign,
+        "inbox": receipts.inbox(receipt) if receipt else None,
+        "sign_again_url": receipts.sign_again_url(campaign, value, receipt) if receipt else None,
+        **sharing.share_context(campaign),
+    }
+    response = render(request, "petition/check_email.html", context)
+    # It may show an address: no cache, shared or the browser's own, may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -187,13 +221,15 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     if signature is None or signature.campaign.slug != slug:
         return _invalid_link(request, slug)
     campaign = signature.campaign
+    # Whoever holds the link from the email has proved it is their inbox: theirs is the thank-you that says so.
+    confirmed = receipts.confirmed_url(campaign, request.META.get("CSRF_COOKIE", ""))
     if signature.status == Signature.Status.CONFIRMED:
-        return redirect("petition:thanks", slug)
+        return redirect(confirmed)
     if request.method == "POST":
         if not campaign.is_accepting_signatures():
             return render(request, "petition/not_open.html", {"campaign": campaign}, status=403)
         standing.confirm(signature)
-        return redirect("petition:thanks", slug)
+        return redirect(confirmed)
     public_name = shown_name(
         Audience.PUBLIC,
         first_name=signature.first_name,
@@ -206,8 +242,15 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    """Says "confirmed and counted" only to the browser that has just confirmed; to anyone else, thanks and share."""
     campaign = _campaign(slug)
-    return render(request, "petition/thanks.html", {"campaign": campaign, "totals": counting.totals(campaign)})
+    context = {
+        "campaign": campaign,
+        "totals": counting.totals(campaign),
+        "confirmed": receipts.has_confirmed(request.GET.get("r"), campaign, request.META.get("CSRF_COOKIE", "")),
+        **sharing.share_context(campaign),
+    }
+    return render(request, "petition/thanks.html", context)
 
 
 @require_http_methods(["GET", "POST"])

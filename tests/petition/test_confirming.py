@@ -33,7 +33,7 @@ def test_pressing_the_button_confirms_and_counts_the_signature(campaign, sign, d
     response = client.post(urlsplit(confirm_url).path)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/c/letter/thanks/"
+    assert urlsplit(response.headers["Location"]).path == "/c/letter/thanks/"
     signature = Signature.objects.get()
     assert signature.status == Signature.Status.CONFIRMED and signature.confirmed_at
     assert count(campaign) == 1
@@ -46,7 +46,7 @@ def test_a_confirmation_link_used_twice_counts_once(campaign, sign, deliver_outb
     client.post(path)
     again = client.post(path)
 
-    assert again.headers["Location"] == "/c/letter/thanks/"
+    assert urlsplit(again.headers["Location"]).path == "/c/letter/thanks/"
     assert count(campaign) == 1
 
 

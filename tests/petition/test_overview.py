@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from petition import holding, overview
-from petition.models import Invalidation, Signature
+from petition.models import Invalidation, Signature, VisitCount
 from petition.signing import hash_ip
 from tests.conftest import sign_in
 
@@ -27,7 +27,7 @@ def now(time_machine):
     return NOW
 
 
-def add(campaign, n, *, at, confirmed_at=None, ip_hash="a" * 32, domain="example.org", status=None):
+def add(campaign, n, *, at, confirmed_at=None, ip_hash="a" * 32, domain="example.org", status=None, source=""):
     """`n` signatures made at `at` (and confirmed at `confirmed_at`, if given), as a burst would leave them."""
     start = Signature.objects.count()
     Signature.objects.bulk_create(
@@ -44,6 +44,7 @@ def add(campaign, n, *, at, confirmed_at=None, ip_hash="a" * 32, domain="example
             postcode="LS1 1AA",
             region="yorkshire-and-the-humber",
             ip_hash=ip_hash,
+            source=source,
             consent_version="test",
             **({"invalidated_at": NOW, "invalidation_reason": "fake"} if status == "invalidated" else {}),
         )
@@ -213,6 +214,35 @@ def test_the_overview_says_whether_new_signatures_are_held_and_links_to_those_he
     assert f'<a href="/admin/petition/signature/?campaign={campaign.pk}&amp;held=yes">2 signatures held' in page
 
 
+def test_staff_see_visits_signatures_and_confirmations_by_channel_over_the_chosen_hours(campaign, moderator):
+    this_hour = NOW.replace(minute=0)
+    for source, hour, count in [
+        ("whatsapp", this_hour, 40),
+        ("whatsapp", this_hour - timedelta(hours=1), 10),
+        ("email", this_hour - timedelta(hours=5), 7),
+        ("x", this_hour - timedelta(hours=30), 99),  # before the longest window
+    ]:
+        VisitCount.objects.create(campaign=campaign, source=source, hour=hour, count=count)
+    add(campaign, 3, at=NOW - timedelta(minutes=10), source="whatsapp")
+    add(campaign, 2, at=NOW - timedelta(minutes=10), confirmed_at=NOW - timedelta(minutes=5), source="whatsapp")
+    add(campaign, 1, at=NOW - timedelta(hours=5), confirmed_at=NOW - timedelta(hours=4), source="email")
+    add(campaign, 4, at=NOW - timedelta(minutes=30))
+
+    last_hour = moderator.get(OVERVIEW, {"campaign": campaign.pk}).content.decode()
+    last_day = moderator.get(OVERVIEW, {"campaign": campaign.pk, "hours": 24}).content.decode()
+
+    caption = "Visits, signatures and confirmations by channel"
+    # Since 12:00 UTC (13:00 in London): the last hour, in the whole hours visits are counted in.
+    assert "since 10 Jun 13:00" in last_hour
+    assert rows(last_hour, caption) == [["50", "5", "2"], ["not counted", "4", "0"]]
+    assert rows(last_day, caption) == [["50", "5", "2"], ["7", "1", "1"], ["not counted", "4", "0"]]
+    assert re.findall(r'<th scope="row">([^<]+)</th>', last_day.split(caption)[1].split("</table>")[0]) == [
+        "WhatsApp",
+        "Email",
+        "No channel (direct)",
+    ]
+
+
 def test_the_overview_takes_the_same_few_queries_however_many_have_signed(campaign, moderator):
     def queries():
         with CaptureQueriesContext(connection) as captured:
@@ -229,12 +259,12 @@ def test_the_overview_takes_the_same_few_queries_however_many_have_signed(campai
     many = queries()
 
     assert len(many) == len(few)
-    # The page's own: two per-hour counts, the busiest addresses and domains, the messages waiting, those held,
-    # the hold switch and the latest invalidations (the rest are the session, the user and their permissions and
-    # second factor, and the campaigns).
+    # The page's own: two per-hour counts, the busiest addresses and domains, the visits and signatures by
+    # channel, the messages waiting, those held, the hold switch and the latest invalidations (the rest are the
+    # session, the user and their permissions and second factor, and the campaigns).
     signatures = [sql for sql in many if '"petition_' in sql]
-    assert len(signatures) == 8
-    assert all("GROUP BY" in sql for sql in signatures[:4])
+    assert len(signatures) == 10
+    assert all("GROUP BY" in sql for sql in signatures[:6])
 
 
 def test_staff_without_a_role_cannot_see_the_overview(campaign, db):
