@@ -481,6 +481,7 @@ class SignatureAdmin(admin.ModelAdmin):
         }
         if campaign:
             context |= overview.overview(campaign, window=int(window) if _is_key(window) else overview.WINDOWS[0])
+            context["holding_switch"] = _holding_switch(campaign)
         response = TemplateResponse(request, "admin/petition/signature/overview.html", context)
         if refreshing:
             # The HTML standard's Refresh header, which does what a <meta http-equiv="refresh"> does; the page
@@ -552,6 +553,13 @@ class SignatureAdmin(admin.ModelAdmin):
         return None
 
 
+def _holding_switch(campaign: Campaign) -> str:
+    """Where the campaign's switch is set: its policy, or a new one for it (no query once its policy was read)."""
+    if hasattr(campaign, "signing_policy"):
+        return reverse("admin:petition_signingpolicy_change", args=[campaign.pk])
+    return reverse("admin:petition_signingpolicy_add") + "?" + urlencode({"campaign": campaign.pk})
+
+
 @admin.register(SigningPolicy)
 class SigningPolicyAdmin(admin.ModelAdmin):
     """The switch that holds every new signature on a campaign for review; each change is audited."""
@@ -573,6 +581,26 @@ class SigningPolicyAdmin(admin.ModelAdmin):
         # The admin site lets in only active staff: the user is a User, never AnonymousUser.
         holding.set_holding(obj.campaign, hold=obj.hold_all, user=cast("User", request.user))
         obj.refresh_from_db()
+
+    def response_add(
+        self, request: HttpRequest, obj: SigningPolicy, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return self._back_to_overview(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: SigningPolicy) -> HttpResponse:
+        return self._back_to_overview(request, obj) or super().response_change(request, obj)
+
+    def _back_to_overview(self, request: HttpRequest, policy: SigningPolicy) -> HttpResponse | None:
+        """Saved, the switch leads back to the overview, where its effect shows (the held count, what comes in)."""
+        if any(key in request.POST for key in ("_continue", "_addanother", IS_POPUP_VAR)):
+            return None
+        if policy.hold_all:
+            said = f"Every new signature on “{policy.campaign}” is now held for review: it counts once released."
+        else:
+            said = f"New signatures on “{policy.campaign}” count again as soon as they are confirmed."
+        self.message_user(request, said, messages.SUCCESS)
+        url = reverse("admin:petition_signature_overview") + "?" + urlencode({"campaign": policy.campaign_id})
+        return HttpResponseRedirect(url)
 
     @admin.display(description="Held for review now")
     def held_now(self, policy: SigningPolicy) -> str:
