@@ -32,7 +32,7 @@ from .models import AuditEntry, Invalidation, OutgoingEmail, Signature, SigningP
 from .roles import MissingPermission
 
 if TYPE_CHECKING:
-    from django.contrib.admin.options import _FieldsetSpec
+    from django.contrib.admin.options import _FieldGroups, _FieldsetSpec
     from django.contrib.auth.models import User
     from django.db.models import Model
 
@@ -636,8 +636,23 @@ class InvalidationAdmin(admin.ModelAdmin):
     list_filter = ["status", "campaign", "reason"]
     list_select_related = ["campaign"]
     actions = ["start", "cancel", "revert"]
-    fields = ["campaign", "reason", "note", *Invalidation.CRITERIA, "preview", "status", "matched", "invalidated"]
-    readonly_fields = ["preview", "status", "matched", "invalidated"]
+    fields = [
+        "campaign",
+        "reason",
+        "note",
+        *Invalidation.CRITERIA,
+        "preview",
+        "status",
+        "matched",
+        "invalidated",
+        "pressed_by",
+    ]
+    readonly_fields = ["preview", "status", "matched", "invalidated", "pressed_by"]
+
+    def get_fields(self, request: HttpRequest, obj: Invalidation | None = None) -> _FieldGroups:
+        fields = super().get_fields(request, obj)
+        # Who pressed what, once there is something to say.
+        return fields if obj else [name for name in fields if name != "pressed_by"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invalidation | None = None) -> list[str]:
         if obj and obj.status != Invalidation.Status.PENDING:
@@ -703,7 +718,23 @@ class InvalidationAdmin(admin.ModelAdmin):
         done, status = invalidation.invalidated, invalidation.get_status_display()
         return f"{done} of {invalidation.matched} invalidated ({status})."
 
-    def start_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @admin.display(description="By")
+    def pressed_by(self, invalidation: Invalidation) -> str:
+        """Who described it, who started it and who reverted it: the audit log names the last two."""
+        steps = [
+            ("described", invalidation.created_by, invalidation.created_at),
+            ("started", invalidation.started_by, None),
+            ("reverted", invalidation.reverted_by, invalidation.reverted_at),
+        ]
+        said = [
+            f"{step} by {user.get_username()}" + (f" on {date_format(localtime(at), 'j M Y H:i')}" if at else "")
+            for step, user, at in steps
+            if user is not None
+        ]
+        text = "; ".join(said)
+        return text[:1].upper() + text[1:] if text else "–"
+
+    def start_view(self, request: StaffRequest, object_id: str) -> HttpResponse:
         """The preview's one button: run it, if as many signatures match as the preview showed."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -712,7 +743,7 @@ class InvalidationAdmin(admin.ModelAdmin):
         try:
             if not _is_key(expected):
                 raise invalidations.NotStarted("The preview’s number was missing: press the button on the preview.")
-            matched = invalidations.start(invalidation, expected=int(expected))
+            matched = invalidations.start(invalidation, user=request.user, expected=int(expected))
         except invalidations.NotStarted as refusal:
             self.message_user(request, str(refusal), messages.WARNING)
         else:
@@ -765,11 +796,11 @@ class InvalidationAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/petition/invalidation/revert.html", context)
 
     @admin.action(description="Start the selected invalidations", permissions=["change"])
-    def start(self, request: HttpRequest, queryset: QuerySet[Invalidation]) -> None:
+    def start(self, request: StaffRequest, queryset: QuerySet[Invalidation]) -> None:
         started = 0
         for invalidation in queryset.filter(status=Invalidation.Status.PENDING):
             try:
-                invalidations.start(invalidation)
+                invalidations.start(invalidation, user=request.user)
             except invalidations.NotStarted:
                 continue  # started meanwhile, from its preview
             started += 1
