@@ -239,9 +239,26 @@ class IpHashFilter(admin.SimpleListFilter):
         return queryset.filter(ip_hash__startswith=typed)
 
 
-# The overview reloads itself this often while a moderator watches it, unless they turn that off.
+# The overview reloads itself this often while a moderator watches it, and a running invalidation's page this
+# often until it is done, unless they turn that off: one choice, for the session, for both pages.
 OVERVIEW_REFRESH_SECONDS = 60
-OVERVIEW_REFRESH = "petition:overview-refresh"
+INVALIDATION_REFRESH_SECONDS = 10
+SELF_REFRESH = "petition:overview-refresh"
+
+
+def _refreshing(request: HttpRequest) -> bool:
+    """Whether self-refreshing pages reload themselves for this member of staff (?refresh=off|on changes it)."""
+    if request.GET.get("refresh") in ("on", "off"):
+        # Remembered for the session: whoever turned it off (a screen reader's user, say) keeps it off.
+        request.session[SELF_REFRESH] = request.GET["refresh"] == "on"
+    return bool(request.session.get(SELF_REFRESH, True))
+
+
+def _refresh[R: HttpResponse](response: R, seconds: int) -> R:
+    """The HTML standard's Refresh header, which does what a <meta http-equiv="refresh"> does. Each page that sets
+    it says so at its top, with the link that stops it (WCAG 2.2.1: it can be turned off before it happens)."""
+    response["Refresh"] = str(seconds)
+    return response
 
 # Fields a list's URL may not filter on: each holds an email address or a secret.
 HIDDEN_LOOKUPS = {"email", "mailbox", "token"}
@@ -463,10 +480,7 @@ class SignatureAdmin(admin.ModelAdmin):
         chosen = request.GET.get("campaign", "")
         # Only a number can name a campaign: filtering the key by anything else raises.
         campaign = (campaigns.filter(pk=chosen).first() if chosen.isdecimal() else None) or campaigns.front_page()
-        if request.GET.get("refresh") in ("on", "off"):
-            # Remembered for the session: whoever turned it off (a screen reader's user, say) keeps it off.
-            request.session[OVERVIEW_REFRESH] = request.GET["refresh"] == "on"
-        refreshing = request.session.get(OVERVIEW_REFRESH, True)
+        refreshing = _refreshing(request)
         window = request.GET.get("hours", "")
         context = {
             **self.admin_site.each_context(request),
@@ -483,11 +497,7 @@ class SignatureAdmin(admin.ModelAdmin):
             context |= overview.overview(campaign, window=int(window) if _is_key(window) else overview.WINDOWS[0])
             context["holding_switch"] = _holding_switch(campaign)
         response = TemplateResponse(request, "admin/petition/signature/overview.html", context)
-        if refreshing:
-            # The HTML standard's Refresh header, which does what a <meta http-equiv="refresh"> does; the page
-            # says so at its top, with the link that stops it (WCAG 2.2.1: it can be turned off before it happens).
-            response["Refresh"] = str(OVERVIEW_REFRESH_SECONDS)
-        return response
+        return _refresh(response, OVERVIEW_REFRESH_SECONDS) if refreshing else response
 
     @admin.action(description="Release the selected held signatures…", permissions=["change"])
     def release(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
@@ -707,7 +717,14 @@ class InvalidationAdmin(admin.ModelAdmin):
             context["preview_sample"] = [
                 (s, regions[s.region].name if s.region in regions else s.region) for s in sample
             ]
-        return super().change_view(request, object_id, form_url, context | (extra_context or {}))
+        running = invalidation is not None and invalidation.status == Invalidation.Status.RUNNING
+        if running:
+            # Its progress shows without pressing anything, until it is done (then the page stays still).
+            context |= {"refreshing": _refreshing(request), "refresh_seconds": INVALIDATION_REFRESH_SECONDS}
+        response = super().change_view(request, object_id, form_url, context | (extra_context or {}))
+        if running and context["refreshing"] and request.method == "GET" and response.status_code == 200:
+            return _refresh(response, INVALIDATION_REFRESH_SECONDS)
+        return response
 
     @admin.display(description="Progress")
     def preview(self, invalidation: Invalidation) -> str:

@@ -370,3 +370,41 @@ def test_the_lists_start_action_names_whoever_pressed_it(
     assert AuditEntry.objects.get().username == "bea"
     invalidation.refresh_from_db()
     assert invalidation.started_by == starter.user
+
+
+def test_a_running_invalidations_page_reloads_itself_until_told_not_to_and_stops_once_done(attack, moderator):
+    invalidation = make(attack, moderator.user, email_domain="spam.example")
+    page = f"/admin/petition/invalidation/{invalidation.pk}/change/"
+    assert "Refresh" not in moderator.get(page)  # the preview stays still while it is read
+    invalidations.start(invalidation, user=moderator.user)  # the worker has not begun: it runs
+
+    running = moderator.get(page)
+    stopped = moderator.get(page, {"refresh": "off"})
+    later = moderator.get(page)
+    restarted = moderator.get(page, {"refresh": "on"})
+
+    assert running["Refresh"] == "10"
+    text = running.content.decode()
+    assert "this page reloads itself every 10 seconds" in text
+    assert '<a href="?refresh=off">Stop reloading</a>' in text
+    # The way to stop it comes before the invalidation's fields.
+    assert text.index("Stop reloading") < text.index("0 of 6 invalidated (Running).")
+    assert "Refresh" not in stopped and "Refresh" not in later
+    assert '<a href="?refresh=on">reload it every 10 seconds</a>' in later.content.decode()
+    assert restarted["Refresh"] == "10"
+
+    invalidations.run(invalidation.pk)
+    done = moderator.get(page)
+
+    assert "Refresh" not in done
+    assert "6 of 6 invalidated (Completed)." in done.content.decode()
+    assert "reloads itself" not in done.content.decode()
+
+
+def test_turning_off_the_overviews_reloading_turns_off_the_invalidations_too(attack, moderator):
+    invalidation = make(attack, moderator.user, email_domain="spam.example")
+    invalidations.start(invalidation, user=moderator.user)
+
+    moderator.get("/admin/petition/signature/overview/", {"refresh": "off"})
+
+    assert "Refresh" not in moderator.get(f"/admin/petition/invalidation/{invalidation.pk}/change/")
