@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('petition', '0011_signature_is_demo'),
+        ('petition', '0012_signature_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
