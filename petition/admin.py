@@ -32,7 +32,7 @@ from .models import AuditEntry, Invalidation, OutgoingEmail, Signature, SigningP
 from .roles import MissingPermission
 
 if TYPE_CHECKING:
-    from django.contrib.admin.options import _FieldsetSpec
+    from django.contrib.admin.options import _FieldGroups, _FieldsetSpec
     from django.contrib.auth.models import User
     from django.db.models import Model
 
@@ -239,9 +239,26 @@ class IpHashFilter(admin.SimpleListFilter):
         return queryset.filter(ip_hash__startswith=typed)
 
 
-# The overview reloads itself this often while a moderator watches it, unless they turn that off.
+# The overview reloads itself this often while a moderator watches it, and a running invalidation's page this
+# often until it is done, unless they turn that off: one choice, for the session, for both pages.
 OVERVIEW_REFRESH_SECONDS = 60
-OVERVIEW_REFRESH = "petition:overview-refresh"
+INVALIDATION_REFRESH_SECONDS = 10
+SELF_REFRESH = "petition:overview-refresh"
+
+
+def _refreshing(request: HttpRequest) -> bool:
+    """Whether self-refreshing pages reload themselves for this member of staff (?refresh=off|on changes it)."""
+    if request.GET.get("refresh") in ("on", "off"):
+        # Remembered for the session: whoever turned it off (a screen reader's user, say) keeps it off.
+        request.session[SELF_REFRESH] = request.GET["refresh"] == "on"
+    return bool(request.session.get(SELF_REFRESH, True))
+
+
+def _refresh[R: HttpResponse](response: R, seconds: int) -> R:
+    """The HTML standard's Refresh header, which does what a <meta http-equiv="refresh"> does. Each page that sets
+    it says so at its top, with the link that stops it (WCAG 2.2.1: it can be turned off before it happens)."""
+    response["Refresh"] = str(seconds)
+    return response
 
 # Fields a list's URL may not filter on: each holds an email address or a secret.
 HIDDEN_LOOKUPS = {"email", "mailbox", "token"}
@@ -463,10 +480,7 @@ class SignatureAdmin(admin.ModelAdmin):
         chosen = request.GET.get("campaign", "")
         # Only a number can name a campaign: filtering the key by anything else raises.
         campaign = (campaigns.filter(pk=chosen).first() if chosen.isdecimal() else None) or campaigns.front_page()
-        if request.GET.get("refresh") in ("on", "off"):
-            # Remembered for the session: whoever turned it off (a screen reader's user, say) keeps it off.
-            request.session[OVERVIEW_REFRESH] = request.GET["refresh"] == "on"
-        refreshing = request.session.get(OVERVIEW_REFRESH, True)
+        refreshing = _refreshing(request)
         window = request.GET.get("hours", "")
         context = {
             **self.admin_site.each_context(request),
@@ -481,12 +495,9 @@ class SignatureAdmin(admin.ModelAdmin):
         }
         if campaign:
             context |= overview.overview(campaign, window=int(window) if _is_key(window) else overview.WINDOWS[0])
+            context["holding_switch"] = _holding_switch(campaign)
         response = TemplateResponse(request, "admin/petition/signature/overview.html", context)
-        if refreshing:
-            # The HTML standard's Refresh header, which does what a <meta http-equiv="refresh"> does; the page
-            # says so at its top, with the link that stops it (WCAG 2.2.1: it can be turned off before it happens).
-            response["Refresh"] = str(OVERVIEW_REFRESH_SECONDS)
-        return response
+        return _refresh(response, OVERVIEW_REFRESH_SECONDS) if refreshing else response
 
     @admin.action(description="Release the selected held signatures…", permissions=["change"])
     def release(self, request: StaffRequest, queryset: QuerySet[Signature]) -> TemplateResponse | None:
@@ -552,6 +563,13 @@ class SignatureAdmin(admin.ModelAdmin):
         return None
 
 
+def _holding_switch(campaign: Campaign) -> str:
+    """Where the campaign's switch is set: its policy, or a new one for it (no query once its policy was read)."""
+    if hasattr(campaign, "signing_policy"):
+        return reverse("admin:petition_signingpolicy_change", args=[campaign.pk])
+    return reverse("admin:petition_signingpolicy_add") + "?" + urlencode({"campaign": campaign.pk})
+
+
 @admin.register(SigningPolicy)
 class SigningPolicyAdmin(admin.ModelAdmin):
     """The switch that holds every new signature on a campaign for review; each change is audited."""
@@ -573,6 +591,26 @@ class SigningPolicyAdmin(admin.ModelAdmin):
         # The admin site lets in only active staff: the user is a User, never AnonymousUser.
         holding.set_holding(obj.campaign, hold=obj.hold_all, user=cast("User", request.user))
         obj.refresh_from_db()
+
+    def response_add(
+        self, request: HttpRequest, obj: SigningPolicy, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return self._back_to_overview(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: SigningPolicy) -> HttpResponse:
+        return self._back_to_overview(request, obj) or super().response_change(request, obj)
+
+    def _back_to_overview(self, request: HttpRequest, policy: SigningPolicy) -> HttpResponse | None:
+        """Saved, the switch leads back to the overview, where its effect shows (the held count, what comes in)."""
+        if any(key in request.POST for key in ("_continue", "_addanother", IS_POPUP_VAR)):
+            return None
+        if policy.hold_all:
+            said = f"Every new signature on “{policy.campaign}” is now held for review: it counts once released."
+        else:
+            said = f"New signatures on “{policy.campaign}” count again as soon as they are confirmed."
+        self.message_user(request, said, messages.SUCCESS)
+        url = reverse("admin:petition_signature_overview") + "?" + urlencode({"campaign": policy.campaign_id})
+        return HttpResponseRedirect(url)
 
     @admin.display(description="Held for review now")
     def held_now(self, policy: SigningPolicy) -> str:
@@ -608,8 +646,23 @@ class InvalidationAdmin(admin.ModelAdmin):
     list_filter = ["status", "campaign", "reason"]
     list_select_related = ["campaign"]
     actions = ["start", "cancel", "revert"]
-    fields = ["campaign", "reason", "note", *Invalidation.CRITERIA, "preview", "status", "matched", "invalidated"]
-    readonly_fields = ["preview", "status", "matched", "invalidated"]
+    fields = [
+        "campaign",
+        "reason",
+        "note",
+        *Invalidation.CRITERIA,
+        "preview",
+        "status",
+        "matched",
+        "invalidated",
+        "pressed_by",
+    ]
+    readonly_fields = ["preview", "status", "matched", "invalidated", "pressed_by"]
+
+    def get_fields(self, request: HttpRequest, obj: Invalidation | None = None) -> _FieldGroups:
+        fields = super().get_fields(request, obj)
+        # Who pressed what, once there is something to say.
+        return fields if obj else [name for name in fields if name != "pressed_by"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invalidation | None = None) -> list[str]:
         if obj and obj.status != Invalidation.Status.PENDING:
@@ -664,7 +717,14 @@ class InvalidationAdmin(admin.ModelAdmin):
             context["preview_sample"] = [
                 (s, regions[s.region].name if s.region in regions else s.region) for s in sample
             ]
-        return super().change_view(request, object_id, form_url, context | (extra_context or {}))
+        running = invalidation is not None and invalidation.status == Invalidation.Status.RUNNING
+        if running:
+            # Its progress shows without pressing anything, until it is done (then the page stays still).
+            context |= {"refreshing": _refreshing(request), "refresh_seconds": INVALIDATION_REFRESH_SECONDS}
+        response = super().change_view(request, object_id, form_url, context | (extra_context or {}))
+        if running and context["refreshing"] and request.method == "GET" and response.status_code == 200:
+            return _refresh(response, INVALIDATION_REFRESH_SECONDS)
+        return response
 
     @admin.display(description="Progress")
     def preview(self, invalidation: Invalidation) -> str:
@@ -675,7 +735,23 @@ class InvalidationAdmin(admin.ModelAdmin):
         done, status = invalidation.invalidated, invalidation.get_status_display()
         return f"{done} of {invalidation.matched} invalidated ({status})."
 
-    def start_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    @admin.display(description="By")
+    def pressed_by(self, invalidation: Invalidation) -> str:
+        """Who described it, who started it and who reverted it: the audit log names the last two."""
+        steps = [
+            ("described", invalidation.created_by, invalidation.created_at),
+            ("started", invalidation.started_by, None),
+            ("reverted", invalidation.reverted_by, invalidation.reverted_at),
+        ]
+        said = [
+            f"{step} by {user.get_username()}" + (f" on {date_format(localtime(at), 'j M Y H:i')}" if at else "")
+            for step, user, at in steps
+            if user is not None
+        ]
+        text = "; ".join(said)
+        return text[:1].upper() + text[1:] if text else "–"
+
+    def start_view(self, request: StaffRequest, object_id: str) -> HttpResponse:
         """The preview's one button: run it, if as many signatures match as the preview showed."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -684,7 +760,7 @@ class InvalidationAdmin(admin.ModelAdmin):
         try:
             if not _is_key(expected):
                 raise invalidations.NotStarted("The preview’s number was missing: press the button on the preview.")
-            matched = invalidations.start(invalidation, expected=int(expected))
+            matched = invalidations.start(invalidation, user=request.user, expected=int(expected))
         except invalidations.NotStarted as refusal:
             self.message_user(request, str(refusal), messages.WARNING)
         else:
@@ -737,11 +813,11 @@ class InvalidationAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/petition/invalidation/revert.html", context)
 
     @admin.action(description="Start the selected invalidations", permissions=["change"])
-    def start(self, request: HttpRequest, queryset: QuerySet[Invalidation]) -> None:
+    def start(self, request: StaffRequest, queryset: QuerySet[Invalidation]) -> None:
         started = 0
         for invalidation in queryset.filter(status=Invalidation.Status.PENDING):
             try:
-                invalidations.start(invalidation)
+                invalidations.start(invalidation, user=request.user)
             except invalidations.NotStarted:
                 continue  # started meanwhile, from its preview
             started += 1

@@ -3,7 +3,8 @@
 A cover page (the campaign, its organiser if it has one, the recipient, the
 count and the date), the letter, its asks, the verified count by region, and
 the names and areas of the signatories who agreed to be named (petition.names:
-everyone is counted, only they are named), under headings by nation and region,
+everyone is counted, only they are named, and never a name carrying a link,
+an address or markup), under headings by nation and region,
 by surname within each region.
 
 The print page is rendered in the request. The PDF is built by the task
@@ -120,6 +121,14 @@ def _named_signatures(campaign: Campaign) -> QuerySet[Signature]:
     return Signature.objects.for_campaign(campaign).confirmed().real().filter(show_name=True)
 
 
+def _named_count(campaign: Campaign) -> int:
+    """How many the pack names: read row by row, as petition.names decides (a name with a link is not named)."""
+    rows = _named_signatures(campaign).values_list("first_name", "last_name").iterator(chunk_size=NAMES_PER_PART)
+    return sum(
+        1 for first, last in rows if shown_name(Audience.RECIPIENT, first_name=first, last_name=last, show_name=True)
+    )
+
+
 def _by_region(campaign: Campaign) -> Iterator[tuple[postcodes.Region, Iterator[tuple[str, str]]]]:
     """Each region's named signatories, as (name, place) by surname then first name, regions in the site's order.
 
@@ -180,7 +189,7 @@ def context(campaign: Campaign) -> PackContext:
         "asks": campaign.asks.all(),
         "totals": totals,
         "regions": public.region_rows(totals),
-        "named_count": _named_signatures(campaign).count(),
+        "named_count": _named_count(campaign),
         "groups": _groups(_signatories(campaign)),
         "front": True,
         "generated_at": timezone.now(),
@@ -194,7 +203,7 @@ def request_pdf(campaign: Campaign, user: User) -> DeliveryPack:
         campaign=campaign,
         requested_by=user,
         signatures=totals.count,
-        named_total=_named_signatures(campaign).count(),
+        named_total=_named_count(campaign),
     )
     audit.record(
         user,

@@ -66,7 +66,8 @@ COLUMNS = {
         "Name",
         ("first_name", "last_name", "show_name"),
         _name,
-        "the signer's name, only for those who agreed to be named (the others' rows are counted without it)",
+        "the signer's name, only for those who agreed to be named and whose name carries no link, address or "
+        "markup (the others' rows are counted without it)",
     ),
     "postcode_district": Column(
         "Postcode district",

@@ -65,8 +65,8 @@ class NotStarted(Exception):
 
 
 @transaction.atomic
-def start(invalidation: Invalidation, *, expected: int | None = None) -> int:
-    """Record how many match and hand the work to the task worker. Returns how many match.
+def start(invalidation: Invalidation, *, user: User | None, expected: int | None = None) -> int:
+    """Record how many match and who started it, and hand the work to the task worker. Returns how many match.
 
     `expected` is the number the moderator saw in the preview: if another number matches now (new
     signatures came in, or the criteria were edited in another tab), nothing starts, so that one press
@@ -81,10 +81,9 @@ def start(invalidation: Invalidation, *, expected: int | None = None) -> int:
             f"{matched} signature{'' if matched == 1 else 's'} match now, not the {expected} the preview showed: "
             "nothing has changed. Check the new preview, then press again."
         )
-    locked.matched = matched
-    locked.status = Invalidation.Status.RUNNING
-    locked.save(update_fields=["matched", "status"])
-    invalidation.matched, invalidation.status = locked.matched, locked.status
+    locked.matched, locked.status, locked.started_by = matched, Invalidation.Status.RUNNING, user
+    locked.save(update_fields=["matched", "status", "started_by"])
+    invalidation.matched, invalidation.status, invalidation.started_by = matched, locked.status, user
     transaction.on_commit(lambda: run_invalidation.enqueue(locked.pk))
     return matched
 
@@ -98,7 +97,7 @@ def run_invalidation(invalidation_id: int) -> str:
 def run(invalidation_pk: int) -> str:
     """Invalidate matching signatures a batch at a time until none is left or it is cancelled.
 
-    Each batch is one `standing.invalidate`, audited as such and naming this invalidation.
+    Each batch is one `standing.invalidate`, audited as such, naming this invalidation and whoever started it.
     """
     while True:
         with transaction.atomic():
@@ -115,7 +114,7 @@ def run(invalidation_pk: int) -> str:
                 Signature.objects.filter(pk__in=batch),
                 reason=invalidation.reason,
                 note=f"{invalidation.note} ({invalidation.describe()})".strip(),
-                user=invalidation.created_by,
+                user=invalidation.started_by,
                 invalidation=invalidation,
             )
             invalidation.save(update_fields=["invalidated"])
@@ -140,12 +139,12 @@ def restorable(invalidation: Invalidation) -> SignatureQuerySet:
 
 @transaction.atomic
 def revert(invalidation: Invalidation, *, user: User | None) -> int:
-    """Restore every signature this invalidation invalidated, as one unit. Returns how many."""
+    """Restore every signature this invalidation invalidated, as one unit, audited with `user`. Returns how many."""
     invalidation = Invalidation.objects.select_for_update().get(pk=invalidation.pk)
     if invalidation.status not in REVERTIBLE:
         return 0
     restored = standing.restore(restorable(invalidation), user=user, invalidation=invalidation)
     invalidation.status = Invalidation.Status.REVERTED
-    invalidation.reverted_at = timezone.now()
-    invalidation.save(update_fields=["status", "reverted_at"])
+    invalidation.reverted_at, invalidation.reverted_by = timezone.now(), user
+    invalidation.save(update_fields=["status", "reverted_at", "reverted_by"])
     return restored

@@ -384,8 +384,16 @@ class Invalidation(models.Model):
     invalidated = models.PositiveIntegerField(default=0, help_text="Signatures invalidated so far.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Who pressed: the audit entries of its batches name whoever started it, those of its revert whoever reverted
+    # it, which need not be whoever described the criteria.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     CRITERIA = ["ip_hash", "email_domain", "postcode", "name_contains", "signed_after", "signed_before"]
 

@@ -6,15 +6,18 @@ area on the campaign page, and by full name and area to the recipient (the
 delivery pack and the export). Every place a name appears (the public lists,
 the delivery pack, the export, staff screens) asks `shown_name`.
 
-A name for the public page is held back, whatever the signer chose, when it
-carries a link, a domain, an email address or markup: spam and abuse arrive
-in the name fields, thousands a minute in an attack, far more than moderators
-could read before they appear. Holding such names back automatically keeps
-them off the page at once; the signature still counts, and moderators see it.
+A name is held back from the public page and from the recipient, whatever the
+signer chose, when it carries a link, a domain, an email address or markup:
+spam and abuse arrive in the name fields, thousands a minute in an attack, far
+more than moderators could read before they appear or the pack is printed.
+Holding such names back automatically keeps them off the page at once and out
+of the delivery pack and the export; the signature still counts, and
+moderators see it.
 """
 
 import enum
 import re
+import unicodedata
 from typing import Literal, overload
 
 SHOW_NAME_LABEL = (
@@ -45,9 +48,10 @@ def shown_name(audience: Audience, *, first_name: str, last_name: str, show_name
     """The name as `audience` may see it, or None if it may not be shown there."""
     if audience is Audience.STAFF:
         return f"{first_name} {last_name}".strip()
-    if audience is Audience.RECIPIENT:
-        # Whoever did not tick the box is counted, not named.
-        return f"{first_name} {last_name}".strip() if show_name else None
-    if not show_name or SPAM_MARKS.search(f"{first_name} {last_name}"):
+    # Whoever did not tick the box is counted, not named; so is whoever put a link or markup in their name.
+    # Folded by NFKC first, so that full-width or other look-alike forms (ｗｗｗ．, ＠) are seen for what they are.
+    if not show_name or SPAM_MARKS.search(unicodedata.normalize("NFKC", f"{first_name} {last_name}")):
         return None
+    if audience is Audience.RECIPIENT:
+        return f"{first_name} {last_name}".strip()
     return f"{first_name} {last_name[:1]}." if last_name else first_name

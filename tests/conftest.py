@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from campaign.loading import content_files, load_campaign
@@ -31,6 +32,20 @@ def static_files():
         if manifest.exists() and all(Path(source).stat().st_mtime < manifest.stat().st_mtime for source in sources):
             return
         call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nobody_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """At the end, end any session a test's subprocess (a task worker, say) left on the PostgreSQL test database,
+    which would otherwise make dropping it fail after every test has passed."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -500,15 +500,20 @@ def test_the_admin_preview_of_a_bulk_invalidation_lists_markup_as_text(campaign,
     shown_as_text(page, str(hostile))
 
 
-def test_the_delivery_print_page_shows_markup_as_text(hostile, payload, manager):
+def test_the_delivery_print_page_counts_a_name_of_markup_without_naming_it(hostile, payload, manager, confirmed):
+    confirmed(hostile.campaign, first_name='Zoë "Z"', last_name="O'Brien & co", email="zoe@example.org", show_name="on")
+
     page = manager.post("/staff/c/letter/delivery/print/").content.decode()
 
-    assert f"<li>{escape(payload)} {escape(payload)}, Brighton</li>" in page
-    shown_as_text(page, payload)
+    # A name carrying markup is never named to the recipient (petition.names); other names are text.
+    assert "<strong>2</strong> people signed" in page
+    assert "<li>Zoë &quot;Z&quot; O&#x27;Brien &amp; co, Brighton</li>" in page
+    assert escape(payload) not in page
+    assert "<script>alert" not in page and "<img src=x" not in page
 
 
 @pytest.mark.slow
-def test_the_delivery_pdf_prints_markup_as_text(
+def test_the_delivery_pdf_counts_a_name_of_markup_without_naming_it(
     hostile, payload, manager, settings, django_capture_on_commit_callbacks
 ):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -519,8 +524,9 @@ def test_the_delivery_pdf_prints_markup_as_text(
     response = manager.get(f"/staff/c/letter/delivery/{pack.pk}.pdf")
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    # Long lines wrap in the PDF: compare without the spaces and line breaks the layout chose.
-    assert re.sub(r"\s", "", f"{payload} {payload}, Brighton") in re.sub(r"\s", "", text)
+    # Counted, never named (petition.names); long lines wrap in the PDF, so compare without white space.
+    assert "alert(1)" not in re.sub(r"\s", "", text)
+    assert pack.signatures == 1 and pack.named_total == 0
 
 
 def test_the_csv_export_keeps_markup_as_inert_text_in_a_download(hostile, payload, manager):
@@ -528,7 +534,7 @@ def test_the_csv_export_keeps_markup_as_inert_text_in_a_download(hostile, payloa
 
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
-    assert rows[1] == [f"{payload} {payload}", payload]
+    assert rows[1] == ["", payload]  # the name carries markup: counted, not named (petition.names)
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"

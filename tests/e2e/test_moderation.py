@@ -123,6 +123,7 @@ STAFF_PAGES = {
     "signature list": ("moderator", "/admin/petition/signature/", 200),
     "overview": ("moderator", "/admin/petition/signature/overview/", 200),
     "invalidation preview": ("moderator", "/admin/petition/invalidation/{invalidation}/change/", 200),
+    "a running invalidation": ("moderator", "/admin/petition/invalidation/{running}/change/", 200),
     "export": ("manager", "/staff/c/{slug}/export/", 200),
     "contacts export": ("manager", "/staff/c/{slug}/contacts/", 200),
     "delivery": ("manager", "/staff/c/{slug}/delivery/", 200),
@@ -141,10 +142,15 @@ def test_every_staff_page_fits_the_screen_and_passes_axe(
     invalidation = Invalidation.objects.create(
         campaign=real_campaign, reason="fake", email_domain="example.org", created_by=None
     )
+    running = Invalidation.objects.create(
+        campaign=real_campaign, reason="fake", ip_hash="0" * 32, status="running", matched=12, created_by=None
+    )
     context = browser.new_context(viewport=viewport)
     page = as_staff(context.new_page(), request.getfixturevalue(role), live_server)
 
-    response = page.goto(live_server.url + path.format(slug=real_campaign.slug, invalidation=invalidation.pk))
+    response = page.goto(
+        live_server.url + path.format(slug=real_campaign.slug, invalidation=invalidation.pk, running=running.pk)
+    )
 
     assert response.status == status
     expect(page.get_by_role("link", name="Open letter administration")).to_be_visible()

@@ -58,7 +58,7 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
     assert "Please act." in page
     assert "Name a manager for children&#x27;s safety" in page
     assert "<strong>2</strong> people signed" in page
-    assert "1 of them agreed to be named; everyone who signed is counted." in page
+    assert "1 of them is named, as they agreed to be; everyone who signed is counted." in page
     assert "<td>Scotland</td><td>1</td>" in page
     assert "<h3>Scotland</h3>" in page and "<li>Asha Patel, Edinburgh</li>" in page
     # Whoever did not tick "Name me" is counted, not named, as the form says; no email address is shown.

@@ -64,7 +64,7 @@ def test_an_invalidation_without_criteria_is_refused(campaign):
 def test_running_it_invalidates_the_matches_and_takes_them_off_the_count(attack, moderator):
     user = moderator.user
     invalidation = make(attack, user, ip_hash=signing.hash_ip("192.0.2.66"))
-    invalidations.start(invalidation)
+    invalidations.start(invalidation, user=user)
 
     assert invalidations.run(invalidation.pk) == Invalidation.Status.COMPLETED
 
@@ -84,7 +84,7 @@ def test_running_it_invalidates_the_matches_and_takes_them_off_the_count(attack,
 def test_it_works_in_batches(attack, monkeypatch):
     monkeypatch.setattr(invalidations, "BATCH", 2)
     invalidation = make(attack, email_domain="spam.example")
-    invalidations.start(invalidation)
+    invalidations.start(invalidation, user=None)
 
     invalidations.run(invalidation.pk)
 
@@ -94,7 +94,7 @@ def test_it_works_in_batches(attack, monkeypatch):
 
 def test_a_cancelled_invalidation_stops_and_keeps_what_it_did(attack):
     invalidation = make(attack, email_domain="spam.example")
-    invalidations.start(invalidation)
+    invalidations.start(invalidation, user=None)
     invalidations.cancel(invalidation)
 
     assert invalidations.run(invalidation.pk) == Invalidation.Status.CANCELLED
@@ -104,7 +104,7 @@ def test_a_cancelled_invalidation_stops_and_keeps_what_it_did(attack):
 def test_reverting_restores_exactly_what_it_invalidated(attack, moderator, confirmed):
     user = moderator.user
     invalidation = make(attack, user, email_domain="spam.example")
-    invalidations.start(invalidation)
+    invalidations.start(invalidation, user=user)
     invalidations.run(invalidation.pk)
     real = Signature.objects.get(email="real@example.org")
     standing.invalidate(Signature.objects.filter(pk=real.pk), reason="spam", user=user)  # separately, by hand
@@ -277,7 +277,7 @@ def completed(attack, moderator, immediate_tasks, django_capture_on_commit_callb
     """The spam domain's six signatures invalidated in bulk, and one real signature invalidated by hand."""
     invalidation = make(attack, moderator.user, email_domain="spam.example")
     with django_capture_on_commit_callbacks(execute=True):
-        invalidations.start(invalidation)
+        invalidations.start(invalidation, user=moderator.user)
     real = Signature.objects.filter(email="real@example.org")
     standing.invalidate(real, reason="spam", user=moderator.user)
     invalidation.refresh_from_db()
@@ -329,3 +329,82 @@ def test_the_revert_action_on_the_list_asks_first_too(completed, moderator, clie
     moderator.post("/admin/petition/invalidation/", selected | {"apply": "1"})
 
     assert public_count(client, completed.campaign) == 6
+
+
+def test_the_audit_names_who_started_it_and_who_reverted_it_not_who_described_it(
+    attack, staff, immediate_tasks, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(invalidations, "BATCH", 4)
+    describer, starter, reverter = (staff("Moderators", username=name) for name in ("alice", "bea", "cai"))
+    describer.post(
+        "/admin/petition/invalidation/add/", {"campaign": attack.pk, "reason": "fake", "email_domain": "spam.example"}
+    )
+    invalidation = Invalidation.objects.get()
+    page = f"/admin/petition/invalidation/{invalidation.pk}/change/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        starter.post(f"/admin/petition/invalidation/{invalidation.pk}/start/", {"expected": "6"})
+    reverter.post(f"/admin/petition/invalidation/{invalidation.pk}/revert/")
+
+    entries = AuditEntry.objects.order_by("pk").values_list("action", "username", "count")
+    assert list(entries) == [("invalidate", "bea", 4), ("invalidate", "bea", 2), ("restore", "cai", 6)]
+    invalidation.refresh_from_db()
+    assert (invalidation.created_by, invalidation.started_by, invalidation.reverted_by) == (
+        describer.user,
+        starter.user,
+        reverter.user,
+    )
+    shown = describer.get(page).content.decode()
+    assert "Described by alice on " in shown and "; started by bea; reverted by cai on " in shown
+
+
+def test_the_lists_start_action_names_whoever_pressed_it(
+    attack, staff, immediate_tasks, django_capture_on_commit_callbacks
+):
+    invalidation = make(attack, staff("Moderators", username="alice").user, email_domain="spam.example")
+    starter = staff("Moderators", username="bea")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        starter.post("/admin/petition/invalidation/", {"action": "start", "_selected_action": [invalidation.pk]})
+
+    assert AuditEntry.objects.get().username == "bea"
+    invalidation.refresh_from_db()
+    assert invalidation.started_by == starter.user
+
+
+def test_a_running_invalidations_page_reloads_itself_until_told_not_to_and_stops_once_done(attack, moderator):
+    invalidation = make(attack, moderator.user, email_domain="spam.example")
+    page = f"/admin/petition/invalidation/{invalidation.pk}/change/"
+    assert "Refresh" not in moderator.get(page)  # the preview stays still while it is read
+    invalidations.start(invalidation, user=moderator.user)  # the worker has not begun: it runs
+
+    running = moderator.get(page)
+    stopped = moderator.get(page, {"refresh": "off"})
+    later = moderator.get(page)
+    restarted = moderator.get(page, {"refresh": "on"})
+
+    assert running["Refresh"] == "10"
+    text = running.content.decode()
+    assert "this page reloads itself every 10 seconds" in text
+    assert '<a href="?refresh=off">Stop reloading</a>' in text
+    # The way to stop it comes before the invalidation's fields.
+    assert text.index("Stop reloading") < text.index("0 of 6 invalidated (Running).")
+    assert "Refresh" not in stopped and "Refresh" not in later
+    assert '<a href="?refresh=on">reload it every 10 seconds</a>' in later.content.decode()
+    assert restarted["Refresh"] == "10"
+
+    invalidations.run(invalidation.pk)
+    done = moderator.get(page)
+
+    assert "Refresh" not in done
+    assert "6 of 6 invalidated (Completed)." in done.content.decode()
+    assert "reloads itself" not in done.content.decode()
+
+
+def test_turning_off_the_overviews_reloading_turns_off_the_invalidations_too(attack, moderator):
+    invalidation = make(attack, moderator.user, email_domain="spam.example")
+    invalidations.start(invalidation, user=moderator.user)
+
+    moderator.get("/admin/petition/signature/overview/", {"refresh": "off"})
+
+    assert "Refresh" not in moderator.get(f"/admin/petition/invalidation/{invalidation.pk}/change/")

@@ -44,6 +44,32 @@ def test_the_recipient_gets_the_full_names_of_those_who_ticked_the_box_and_count
     assert rows == [["Name", "Region"], ["Asha Patel", "South East"], ["", "Scotland"]]
 
 
+@pytest.mark.parametrize(
+    ("first_name", "last_name"),
+    [
+        ("Buy followers at", "spam.example"),
+        ("<b>Rhys</b>", "Evans"),
+        ("me@example.net", "Jones"),
+        ("www.cheap", "X"),
+        ("ｗｗｗ．cheap", "Ｘ"),  # full-width, as an attack disguises a link
+    ],
+)
+def test_names_carrying_links_addresses_or_markup_are_counted_but_never_named_to_the_recipient(
+    campaign, named_and_unnamed, confirmed, manager, first_name, last_name
+):
+    confirmed(campaign, first_name=first_name, last_name=last_name, email="spam@example.net", show_name="on")
+
+    pack = manager.post("/staff/c/letter/delivery/print/").content.decode()
+    export = manager.post("/staff/c/letter/export/", {"columns": ["name", "region"]})
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode().removeprefix("\ufeff"))))
+
+    assert "<strong>3</strong> people signed" in pack
+    assert "1 of them is named, as they agreed to be" in pack
+    assert "Asha Patel, Brighton</li>" in pack
+    assert last_name not in pack and escape(first_name) not in pack
+    assert sorted(rows[1:]) == [["", "Scotland"], ["", "South East"], ["Asha Patel", "South East"]]
+
+
 def test_moderators_see_full_names(named_and_unnamed, moderator):
     page = moderator.get("/admin/petition/signature/").content.decode()
 

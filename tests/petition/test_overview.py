@@ -243,6 +243,27 @@ def test_staff_see_visits_signatures_and_confirmations_by_channel_over_the_chose
     ]
 
 
+def test_the_overview_links_to_its_campaigns_hold_switch_which_leads_back_to_it(campaign, moderator):
+    page = moderator.get(OVERVIEW, {"campaign": campaign.pk}).content.decode()
+    switch = f"/admin/petition/signingpolicy/add/?campaign={campaign.pk}"
+    assert f'<a href="{switch}">Hold every new signature for review…</a>' in page
+    assert f'value="{campaign.pk}" selected' in moderator.get(switch).content.decode()
+
+    saved = moderator.post(switch, {"campaign": campaign.pk, "hold_all": "on"}, follow=True)
+
+    assert saved.redirect_chain == [(f"{OVERVIEW}?campaign={campaign.pk}", 302)]
+    page = saved.content.decode()
+    assert "is now held for review: it counts once released." in unescape(page)
+    assert "<strong>Every new signature is held for review</strong>" in page
+    change = f"/admin/petition/signingpolicy/{campaign.pk}/change/"
+    assert f'<a href="{change}">Stop holding new signatures…</a>' in page
+
+    saved = moderator.post(change, {}, follow=True)
+
+    assert "count again as soon as they are confirmed." in unescape(saved.content.decode())
+    assert not holding.holds_all(campaign.__class__.objects.get(pk=campaign.pk))
+
+
 def test_the_overview_takes_the_same_few_queries_however_many_have_signed(campaign, moderator):
     def queries():
         with CaptureQueriesContext(connection) as captured:

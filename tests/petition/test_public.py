@@ -69,7 +69,14 @@ def test_names_are_shown_as_text(campaign, confirmed, client):
 
 @pytest.mark.parametrize(
     "name",
-    ["<script>alert(1)</script>", "Buy followers at spam.example", "www.cheap", "http://x", "me@example.org"],
+    [
+        "<script>alert(1)</script>",
+        "Buy followers at spam.example",
+        "www.cheap",
+        "http://x",
+        "me@example.org",
+        "ｗｗｗ．cheap．example",  # full-width
+    ],
 )
 def test_names_carrying_links_addresses_or_markup_are_never_listed_but_still_count(campaign, confirmed, client, name):
     confirmed(campaign, first_name=name, email="x@example.org", show_name="on")

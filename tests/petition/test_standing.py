@@ -124,7 +124,7 @@ def test_every_transition_keeps_the_count_exact_and_forgets_what_it_removes(
     standing.restore(Signature.objects.filter(pk=ben.pk), user=user)
     assert_count_exact()
     bulk = Invalidation.objects.create(campaign=campaign, reason="fake", email_domain="example.org", created_by=user)
-    invalidations.start(bulk)
+    invalidations.start(bulk, user=user)
     invalidations.run(bulk.pk)
     assert Signature.objects.confirmed().count() == 0
     assert_count_exact()
