@@ -80,7 +80,7 @@ def test_an_update_over_real_smtp_then_one_unsubscribes_one_bounces_and_the_next
     assert sorted(rcpt for rcpts, _ in smtp_server.messages for rcpt in rcpts) == sorted(
         f"signer{i}@example.org" for i in range(SIGNERS)
     )
-    (recipients, message) = next(m for m in smtp_server.messages if m[0] == ["signer7@example.org"])
+    (_, message) = next(m for m in smtp_server.messages if m[0] == ["signer7@example.org"])
     assert message["Subject"] == "We delivered your letter"
     assert message["From"] == "Open letter <letter@example.org>"
     # A long header is folded onto a second line (RFC 5322); unfolded, its value is exactly "<URL>".
