@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -389,3 +390,30 @@ def test_a_sent_update_can_no_longer_be_edited(draft, sender, signers):
     assert "We delivered your letter" in sender.get(f"/admin/petition/update/{update.pk}/change/").content.decode()
     update.refresh_from_db()
     assert update.title == "We delivered your letter"
+
+
+def test_choosing_recipients_that_a_killed_worker_left_half_done_is_resumed_by_the_sweep(
+    draft, sender, signers, settings, time_machine, monkeypatch
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    monkeypatch.setattr(updates, "PREPARE_BATCH", 2)
+    first_two = signers(2)
+    signers(3, start=2)
+    update = draft()
+    sender.post(f"/staff/updates/{update.pk}/send/", {"audience": Update.Audience.OPTED_IN})
+    # The worker wrote its first batch and was killed: the task never finished.
+    OutgoingEmail.objects.bulk_create(
+        OutgoingEmail(kind=OutgoingEmail.Kind.UPDATE, update=update, signature=signature) for signature in first_two
+    )
+    Update.objects.filter(pk=update.pk).update(recipients=2)
+
+    call_command("requeue_outbox")  # too soon: it may still be running
+    assert OutgoingEmail.objects.filter(update=update).count() == 2
+    time_machine.move_to(timezone.now() + timedelta(minutes=6))
+    call_command("requeue_outbox")
+    emails.send_due()
+
+    update.refresh_from_db()
+    assert (update.recipients, update.prepared_at is not None) == (5, True)
+    sent = sorted(message.to[0] for message in mail.outbox if message.subject == update.title)
+    assert sent == [f"signer{i}@example.org" for i in range(5)]
