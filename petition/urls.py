@@ -21,8 +21,8 @@ urlpatterns = [
     path("staff/c/<slug:slug>/delivery/", views.deliver, name="deliver"),
     path("staff/c/<slug:slug>/delivery/print/", views.delivery_pack, name="delivery_pack"),
     path("staff/c/<slug:slug>/delivery/<int:pk>.pdf", views.delivery_pack_pdf, name="delivery_pack_pdf"),
-    path("staff/updates/<int:pk>/", views.update_staff_page, name="update_staff"),
-    path("staff/updates/<int:pk>/test/", views.send_update_test, name="update_test"),
-    path("staff/updates/<int:pk>/send/", views.send_update, name="update_send"),
-    path("staff/updates/<int:pk>/cancel/", views.cancel_update, name="update_cancel"),
+    path("staff/updates/<int:update_id>/", views.update_staff_page, name="update_staff"),
+    path("staff/updates/<int:update_id>/test/", views.send_update_test, name="update_test"),
+    path("staff/updates/<int:update_id>/send/", views.send_update, name="update_send"),
+    path("staff/updates/<int:update_id>/cancel/", views.cancel_update, name="update_cancel"),
 ]

@@ -439,9 +439,9 @@ def _staff_page(request: StaffRequest, template: str, context: dict[str, object]
 @staff_member_required
 @permission_required("petition.send_update")
 @require_http_methods(["GET", "HEAD"])
-def update_staff_page(request: StaffRequest, pk: int) -> HttpResponse:
+def update_staff_page(request: StaffRequest, update_id: int) -> HttpResponse:
     """An update's preview, its test, its audiences and sending; while it is sent, its progress (self-refreshing)."""
-    update = get_object_or_404(Update.objects.select_related("campaign", "sent_by"), pk=pk)
+    update = get_object_or_404(Update.objects.select_related("campaign", "sent_by"), pk=update_id)
     progress = updates.progress(update) if update.status != Update.Status.DRAFT else None
     refreshing = update.status == Update.Status.SENDING and "still" not in request.GET
     context = {
@@ -473,20 +473,20 @@ def _audiences(update: Update) -> list[tuple[str, str, int]]:
 @staff_member_required
 @permission_required("petition.send_update")
 @require_POST
-def send_update_test(request: StaffRequest, pk: int) -> HttpResponse:
-    update = get_object_or_404(Update, pk=pk)
+def send_update_test(request: StaffRequest, update_id: int) -> HttpResponse:
+    update = get_object_or_404(Update, pk=update_id)
     if updates.send_test(update, request.user):
         messages.success(request, f"A test is on its way to {request.user.email}, and to nobody else.")
     else:
         messages.error(request, "Your account has no email address: add one under “Change password” › your user.")
-    return redirect("petition:update_staff", pk=update.pk)
+    return redirect("petition:update_staff", update_id=update.pk)
 
 
 @staff_member_required
 @permission_required("petition.send_update")
 @require_POST
-def send_update(request: StaffRequest, pk: int) -> HttpResponse:
-    update = get_object_or_404(Update.objects.select_related("campaign"), pk=pk)
+def send_update(request: StaffRequest, update_id: int) -> HttpResponse:
+    update = get_object_or_404(Update.objects.select_related("campaign"), pk=update_id)
     chosen = request.POST.get("audience", "")
     if chosen not in Update.Audience.values:
         messages.error(request, "Choose who the update goes to.")
@@ -494,14 +494,14 @@ def send_update(request: StaffRequest, pk: int) -> HttpResponse:
         messages.success(request, "Sending has started. This page shows how far it has gone.")
     else:
         messages.warning(request, "This update was already sent: it was not sent again.")
-    return redirect("petition:update_staff", pk=update.pk)
+    return redirect("petition:update_staff", update_id=update.pk)
 
 
 @staff_member_required
 @permission_required("petition.send_update")
 @require_POST
-def cancel_update(request: StaffRequest, pk: int) -> HttpResponse:
-    update = get_object_or_404(Update.objects.select_related("campaign"), pk=pk)
+def cancel_update(request: StaffRequest, update_id: int) -> HttpResponse:
+    update = get_object_or_404(Update.objects.select_related("campaign"), pk=update_id)
     stopped = updates.cancel(update, request.user)
     messages.success(request, f"Sending cancelled: {stopped:,} emails not yet sent will not go.")
-    return redirect("petition:update_staff", pk=update.pk)
+    return redirect("petition:update_staff", update_id=update.pk)

@@ -601,7 +601,7 @@ def staff_path(parts, objects):
 def _argument(name, before, objects):
     if name == "slug":
         return objects.campaign.slug
-    if name == "pk" and before.startswith("/staff/updates/"):
+    if name == "update_id":
         return str(objects.update.pk)
     if name == "pk":
         return str(objects.pack.pk)
