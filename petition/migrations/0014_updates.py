@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaign', '0002_closed_has_date'),
-        ('petition', '0011_signature_is_demo'),
+        ('petition', '0013_invalidation_started_and_reverted_by'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
