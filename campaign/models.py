@@ -169,11 +169,20 @@ class Campaign(models.Model):
         related_name="campaigns",
         help_text="Who runs this letter: named in the page's header and footer, its emails and its privacy notice.",
     )
+    # A database default too, so that rows written by code that predates these fields (an older release during a
+    # deploy, or a migration test at an earlier state) still insert.
     response = models.TextField(
-        blank=True, help_text="The recipient's answer, as received. Separate paragraphs with a blank line."
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The recipient's answer, as received. Separate paragraphs with a blank line.",
     )
     response_by = models.CharField(
-        max_length=200, blank=True, help_text="Who answered, e.g. “The Secretary of State” or “A department official”."
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Who answered, e.g. “The Secretary of State” or “A department official”.",
     )
     responded_on = models.DateField(null=True, blank=True, help_text="The date the answer was sent.")
     created_at = models.DateTimeField(auto_now_add=True)

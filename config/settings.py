@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "anymail",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -312,6 +313,15 @@ CAMPAIGN_CACHE_SECONDS = env.int("CAMPAIGN_CACHE_SECONDS", default=5)
 OUTBOX_NUDGE_SECONDS = env.int("OUTBOX_NUDGE_SECONDS", default=1)
 # Seconds a worker holds the batch of emails it claimed; if it dies, they are sent by another after this.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+# Updates to supporters go out at most this fast (emails a minute, spread in the outbox's batches of 50);
+# 0 sends as fast as the workers can, leaving new signers' confirmation emails to wait behind them.
+UPDATE_EMAILS_PER_MINUTE = env.int("UPDATE_EMAILS_PER_MINUTE", default=1200)
+if UPDATE_EMAILS_PER_MINUTE < 0:
+    raise ImproperlyConfigured("UPDATE_EMAILS_PER_MINUTE must be 0 (no limit) or more.")
+# Bounces and spam complaints from an email provider (django-anymail's tracking webhooks): mounted at
+# /anymail/<provider>/tracking/ only when a secret is set, which the provider sends as HTTP basic auth.
+ANYMAIL_WEBHOOK_SECRET = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+ANYMAIL = {"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET} if ANYMAIL_WEBHOOK_SECRET else {}
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,6 +11,9 @@ urlpatterns = [
     path("", include("campaign.urls")),
     path("", include("petition.urls")),
 ]
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    # The email provider's bounces and complaints (petition.suppression), only when a provider is configured.
+    urlpatterns.append(path("anymail/", include("anymail.urls")))
 
 handler403 = "config.views.error_403"
 handler500 = "config.views.error_500"

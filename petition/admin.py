@@ -25,10 +25,10 @@ from django.utils.timezone import localtime
 from campaign import admin as campaign_admin
 from campaign.models import Campaign
 
-from . import counting, holding, invalidations, moderation, overview, postcodes, signing, standing
+from . import counting, holding, invalidations, moderation, overview, postcodes, signing, standing, updates
 from .domains import email_domain
 from .mailboxes import mailbox
-from .models import AuditEntry, Invalidation, OutgoingEmail, Signature, SigningPolicy
+from .models import AuditEntry, Invalidation, OutgoingEmail, Signature, SigningPolicy, Update
 from .roles import MissingPermission
 
 if TYPE_CHECKING:
@@ -395,9 +395,7 @@ class SignatureAdmin(admin.ModelAdmin):
             notes.append("demo")
         if not notes:
             return signature.get_status_display()
-        return format_html(
-            '{} <span class="quiet">({})</span>', signature.get_status_display(), "; ".join(notes)
-        )
+        return format_html('{} <span class="quiet">({})</span>', signature.get_status_display(), "; ".join(notes))
 
     @admin.display(description="Region", ordering="region")
     def region_name(self, signature: Signature) -> str:
@@ -620,6 +618,56 @@ class SigningPolicyAdmin(admin.ModelAdmin):
         query = urlencode({"held": "yes", "campaign": str(policy.campaign_id)})
         url = reverse("admin:petition_signature_changelist") + "?" + query
         return format_html('<a href="{}">{} signature{}</a>', url, intcomma(count), "" if count == 1 else "s")
+
+
+@admin.register(Update)
+class UpdateAdmin(admin.ModelAdmin):
+    """Writing an update (a draft, edited here); previewing, testing and sending it is on its own staff page."""
+
+    list_display = ["title", "campaign", "status", "audience", "sent_at", "recipients"]
+    list_filter = ["status", "campaign"]
+    list_select_related = ["campaign"]
+    search_fields = ["title"]
+    readonly_fields = ["status", "preview_and_send", "audience", "sent_at", "recipients", "finished_at"]
+    show_full_result_count = False
+    ordering = ["-created_at"]
+
+    def get_fields(self, request: HttpRequest, obj: Update | None = None) -> _FieldGroups:
+        if obj is None:
+            return ["campaign", "title", "body"]
+        return ["campaign", "title", "body", *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Update | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["campaign", *self.readonly_fields]
+
+    # What was sent stays as it was: a sent update is read here, never changed or deleted.
+    def has_change_permission(self, request: HttpRequest, obj: Update | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or obj.status == Update.Status.DRAFT)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Update | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status == Update.Status.DRAFT)
+
+    def save_model(self, request: HttpRequest, obj: Update, form: forms.ModelForm[Update], change: bool) -> None:
+        updates.save_draft(obj, cast("User", request.user))
+
+    def response_add(self, request: HttpRequest, obj: Update, post_url_continue: str | None = None) -> HttpResponse:
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return HttpResponseRedirect(reverse("petition:update_staff", args=[obj.pk]))
+
+    def response_change(self, request: HttpRequest, obj: Update) -> HttpResponse:
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        return HttpResponseRedirect(reverse("petition:update_staff", args=[obj.pk]))
+
+    @admin.display(description="Preview, test and send")
+    def preview_and_send(self, update: Update) -> str:
+        return format_html(
+            '<a href="{}">Preview, send a test, send or follow the sending</a>',
+            reverse("petition:update_staff", args=[update.pk]),
+        )
 
 
 @admin.register(OutgoingEmail)

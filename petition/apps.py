@@ -7,7 +7,10 @@ class PetitionConfig(AppConfig):
     verbose_name = "Signatures"
 
     def ready(self) -> None:
-        from . import roles
+        from anymail.signals import tracking
+
+        from . import roles, suppression
 
         # After auth's own receiver has made the permissions the roles are granted.
         post_migrate.connect(roles.grant_roles, sender=self, dispatch_uid="petition.grant_roles")
+        tracking.connect(suppression.record_email_event, dispatch_uid="petition.record_email_event")

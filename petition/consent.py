@@ -16,3 +16,10 @@ CONTACT_LABEL = CONTACT_WORDINGS[CONTACT_WORDING]
 def contact_wording(key: str) -> str:
     """The words a signature's key stands for ("" for a key this site never used)."""
     return CONTACT_WORDINGS.get(key, "")
+
+
+# Privacy-notice versions (Signature.consent_version) whose sign form promised every signer, ticked box
+# or not, an email when the letter is delivered and when it is answered. None yet: every form so far has
+# said "We only email you about the campaign if you ask us to", and the confirm page tells those who left
+# the box empty "We will not email you about the campaign". Add a version here only if its form says so.
+OUTCOME_PROMISED: frozenset[str] = frozenset()

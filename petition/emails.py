@@ -25,6 +25,7 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
@@ -36,8 +37,8 @@ from django.utils import timezone
 
 from campaign.models import Campaign
 
-from . import ratelimits
-from .models import OutgoingEmail, ResendRequest, Signature
+from . import ratelimits, suppression
+from .models import OutgoingEmail, ResendRequest, Signature, Update
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,13 @@ def queue(signature: Signature, kind: str) -> OutgoingEmail:
     """Write an email to the outbox; the worker is nudged once the caller's transaction commits."""
     email = OutgoingEmail.objects.create(signature=signature, kind=kind)
     # robust: the signature is stored whatever happens here; the sweep sends what a failed nudge leaves.
+    transaction.on_commit(nudge_worker, robust=True)
+    return email
+
+
+def queue_update_test(update: Update, user: User) -> OutgoingEmail:
+    """Write a test of an update, to the member of staff alone, to the outbox."""
+    email = OutgoingEmail.objects.create(kind=OutgoingEmail.Kind.UPDATE_TEST, update=update, staff=user)
     transaction.on_commit(nudge_worker, robust=True)
     return email
 
@@ -165,7 +173,13 @@ def _earned(email: OutgoingEmail) -> str | None:
     for a demo signature (petition.demo), whose address is made up.
     """
     signature = email.signature
+    if signature is None:  # a test of an update, to the member of staff who asked for it
+        return email.kind
     if signature.is_demo:
+        return None
+    if email.kind == OutgoingEmail.Kind.UPDATE and (
+        signature.status != Signature.Status.CONFIRMED or signature.erased_at is not None
+    ):
         return None
     if email.kind != OutgoingEmail.Kind.REPEAT:
         return email.kind
@@ -183,7 +197,7 @@ def _claim_batch() -> list[OutgoingEmail]:
     with transaction.atomic():
         batch = list(
             OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("signature__campaign__organiser")
+            .select_related("signature__campaign__organiser", "update__campaign__organiser", "staff")
             .filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at")[:BATCH]
         )
@@ -202,9 +216,10 @@ def _send_batch(batch: list[OutgoingEmail]) -> int:
             _defer(email, error)
         return 0
     sent = 0
+    stopped = _stopped_updates(batch)
     try:
         for position, email in enumerate(batch):
-            kind = _earned(email)
+            kind = None if email.pk in stopped else _earned(email)
             if kind is None:
                 OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.CANCELLED)
                 continue
@@ -234,6 +249,27 @@ def _send_batch(batch: list[OutgoingEmail]) -> int:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
     return sent
+
+
+def _stopped_updates(batch: list[OutgoingEmail]) -> set[int]:
+    """The update emails in `batch` that must not go: their sending was cancelled, or their mailbox suppressed.
+
+    Read just before the batch is sent (two queries for the batch), as well as when the recipients were chosen.
+    """
+    updates = [email for email in batch if email.kind == OutgoingEmail.Kind.UPDATE and email.signature]
+    if not updates:
+        return set()
+    cancelled = set(
+        Update.objects.filter(
+            pk__in={email.update_id for email in updates}, status=Update.Status.CANCELLED
+        ).values_list("pk", flat=True)
+    )
+    suppressed = suppression.suppressed({email.signature.mailbox for email in updates if email.signature})
+    return {
+        email.pk
+        for email in updates
+        if email.update_id in cancelled or (email.signature and email.signature.mailbox in suppressed)
+    }
 
 
 def _describe(error: Exception) -> str:
@@ -310,7 +346,10 @@ def sender(campaign: Campaign) -> str:
 
 
 def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    if email.update is not None:
+        return _update_message(email, email.update)
     signature = email.signature
+    assert signature is not None  # every email but a test of an update has one (outgoingemail_has_one_recipient)
     campaign = signature.campaign
     site = settings.SITE_URL
     context = {
@@ -333,4 +372,50 @@ def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
         headers={"Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
+def update_sender(campaign: Campaign) -> str:
+    """Who an update is from (the From header): the campaign's organiser by name, as for every email to supporters."""
+    return sender(campaign)
+
+
+def _update_message(email: OutgoingEmail, update: Update) -> EmailMultiAlternatives:
+    """An update to a supporter (or, to test it, to a member of staff), with RFC 8058 one-click unsubscribe."""
+    campaign = update.campaign
+    site = settings.SITE_URL
+    signature = email.signature
+    context: dict[str, object] = {
+        "update": update,
+        "campaign": campaign,
+        "campaign_url": site + campaign.get_absolute_url(),
+        "update_url": site + update.get_absolute_url(),
+        "privacy_url": site + reverse("petition:campaign_privacy", args=[campaign.slug]),
+        "organiser": campaign.organiser,
+        "signature": signature,
+        "test": signature is None,
+    }
+    if signature is not None:
+        to = signature.email
+        unsubscribe_url = site + reverse("petition:unsubscribe", args=[suppression.unsubscribe_token(signature)])
+        context |= {"unsubscribe_url": unsubscribe_url, "signed_on": signature.confirmed_at or signature.created_at}
+        subject = update.title
+    else:
+        assert email.staff is not None  # outgoingemail_has_one_recipient
+        to = email.staff.email
+        unsubscribe_url = site + reverse("petition:unsubscribe", args=["test"])
+        context |= {"unsubscribe_url": unsubscribe_url, "signed_on": timezone.now()}
+        subject = f"[Test] {update.title}"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("petition/email/update.txt", context),
+        from_email=update_sender(campaign),
+        to=[to],
+        headers={
+            # RFC 8058: the mailbox provider POSTs "List-Unsubscribe=One-Click" to the HTTPS address.
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(render_to_string("petition/email/update.html", context), "text/html")
     return message

@@ -8,10 +8,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 
 from campaign.models import Campaign
 
+from . import consent
 from .names import Audience, shown_name
 
 
@@ -37,8 +39,24 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         return self.confirmed().filter(show_name=True)
 
     def contactable(self) -> Self:
-        """Confirmed signers who asked to hear about the campaign: the only addresses staff may take away."""
-        return self.confirmed().real().filter(contact_opt_in=True, erased_at__isnull=True).exclude(email="")
+        """Confirmed signers who asked to hear about the campaign and have not since said stop (an unsubscribe, a
+        bounce or a spam complaint: a Suppression): the only addresses staff may take away."""
+        return (
+            self.confirmed()
+            .real()
+            .filter(contact_opt_in=True, erased_at__isnull=True)
+            .exclude(email="")
+            .exclude(mailbox__in=Suppression.objects.values("mailbox"))
+        )
+
+    def told_of_outcome(self) -> Self:
+        """Confirmed signers we said we would email when the letter is delivered and answered.
+
+        Those who asked to hear about the campaign's progress, and those whose sign form promised it to
+        every signer (petition.consent.OUTCOME_PROMISED); never one who was told "we will not email you".
+        """
+        promised = Q(contact_opt_in=True) | Q(consent_version__in=consent.OUTCOME_PROMISED)
+        return self.confirmed().real().filter(promised, erased_at__isnull=True).exclude(email="")
 
     def awaiting_moderation(self) -> Self:
         """Messages to the minister waiting to be read: only confirmed signers' (the rest may be anyone's)."""
@@ -278,6 +296,8 @@ class OutgoingEmail(models.Model):
         ALREADY_SIGNED = "already_signed", "You have already signed"
         # Signed again, or asked for the email again: the worker sends whichever of the two fits.
         REPEAT = "repeat", "Signed again (confirm, or already signed)"
+        UPDATE = "update", "An update to supporters"
+        UPDATE_TEST = "update_test", "A test of an update, to staff"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -285,7 +305,9 @@ class OutgoingEmail(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     # Indexed by outgoingemail_recent_idx, which starts with it.
-    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="emails", db_index=False)
+    signature = models.ForeignKey(
+        Signature, on_delete=models.CASCADE, null=True, blank=True, related_name="emails", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=Kind)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -293,6 +315,14 @@ class OutgoingEmail(models.Model):
     last_error = models.CharField(max_length=200, blank=True, help_text="The error's type and SMTP code only.")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The update it carries (kind "update" only). Indexed by outgoingemail_one_per_update, which starts with it.
+    update = models.ForeignKey(
+        "Update", on_delete=models.CASCADE, null=True, blank=True, related_name="emails", db_index=False
+    )
+    # A test of an update goes to the member of staff who asked for it, and to no signature.
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [
@@ -302,6 +332,20 @@ class OutgoingEmail(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="outgoingemail_sent_has_time"
+            ),
+            # Every email goes to a signature, but a test of an update, which goes to staff.
+            models.CheckConstraint(
+                condition=Q(kind="update", update__isnull=False, signature__isnull=False, staff__isnull=True)
+                | Q(kind="update_test", update__isnull=False, signature__isnull=True, staff__isnull=False)
+                | (
+                    Q(update__isnull=True, signature__isnull=False, staff__isnull=True)
+                    & ~Q(kind__in=["update", "update_test"])
+                ),
+                name="outgoingemail_has_one_recipient",
+            ),
+            # An update reaches a signature once, however often its sending is started or resumed.
+            models.UniqueConstraint(
+                fields=["update", "signature"], condition=Q(update__isnull=False), name="outgoingemail_one_per_update"
             ),
         ]
 
@@ -337,6 +381,8 @@ class AuditEntry(models.Model):
         EXPORT_CONTACTS = "export_contacts", "Exported contacts (email addresses)"
         ADD_DEMO = "add_demo", "Added demo signatures"
         REMOVE_DEMO = "remove_demo", "Removed demo signatures"
+        SEND_UPDATE = "send_update", "Sent an update to supporters"
+        CANCEL_UPDATE = "cancel_update", "Cancelled the sending of an update"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -476,3 +522,78 @@ class DeliveryPack(models.Model):
         if self.status != self.Status.BUILDING:
             return 100
         return min(99, 100 * self.named_done // self.named_total) if self.named_total else 0
+
+
+class Update(models.Model):
+    """News of the campaign, written by staff in Markdown and emailed to supporters through the outbox.
+
+    A draft is edited freely; sending it is a transition written once (status draft to sending), after
+    which the task in petition.updates writes one outbox row per recipient, in batches, spaced to the
+    configured rate.
+    """
+
+    class Audience(models.TextChoices):
+        PROMISED = "promised", "Everyone we said we would tell about the delivery and the response"
+        OPTED_IN = "opted_in", "Only those who asked to hear about the campaign's progress"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="updates")
+    title = models.CharField(max_length=150, help_text="The email's subject and the heading on the campaign page.")
+    body = models.TextField(
+        help_text="Markdown: a blank line between paragraphs, **bold**, *italic*, [a link](https://…), "
+        "lists starting with - or 1., and ## a heading."
+    )
+    # The body rendered when it is saved (petition.updates.render): cleaned HTML and its plain-text twin.
+    html = models.TextField(blank=True, editable=False)
+    text = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    audience = models.CharField(max_length=10, choices=Audience, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When sending started.")
+    recipients = models.PositiveIntegerField(default=0, help_text="Emails written to the outbox so far.")
+    prepared_at = models.DateTimeField(null=True, blank=True, help_text="When every recipient had been written.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("send_update", "Can send updates to supporters")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(sent_at__isnull=False) & ~Q(audience="")),
+                name="update_sent_has_time_and_audience",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("petition:update", args=[self.campaign.slug, self.pk])
+
+
+class Suppression(models.Model):
+    """A mailbox that gets no more updates: it unsubscribed, bounced for good, or marked one as spam.
+
+    Keyed by mailbox (petition.mailboxes), so that every spelling of the address and every signature of
+    it is covered. Confirmation emails for a new signature are not updates and still go.
+    """
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced (the address does not exist)"
+        COMPLAINED = "complained", "Marked an update as spam"
+
+    mailbox = models.CharField(max_length=254, unique=True)
+    reason = models.CharField(max_length=12, choices=Reason)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Suppression {self.pk} ({self.get_reason_display()})"

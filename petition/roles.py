@@ -36,6 +36,8 @@ ROLES: dict[str, list[tuple[str, str, list[str]]]] = {
         ("petition", "auditentry", ["view"]),
         ("petition", "invalidation", ["view"]),
         ("petition", "signingpolicy", ["view"]),
+        # Updates to supporters: written here, sent through the outbox to those the form said we would tell.
+        ("petition", "update", ["view", "add", "change", "delete", "send_update"]),
     ],
 }
 

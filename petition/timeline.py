@@ -1,10 +1,10 @@
 """A campaign's life in a few dated lines, for its page and the JSON API: opened, milestones passed, delivered,
-answered.
+answered, and each update sent to supporters.
 
 A milestone's date is when the signature that reached it was confirmed, among the signatures that count now: read
 from the signatures themselves rather than recorded as it happens, so it needs nothing running and stays true
 after an invalidation (10,000 real signers were reached when the 10,000th real one confirmed). Each milestone is
-one index step into the campaign's confirmed signatures; the whole timeline is cached for a few minutes, and
+one index step into the campaign's confirmed signatures; the whole timeline is cached for a minute, and
 afresh whenever staff edit the campaign.
 """
 
@@ -17,18 +17,19 @@ from django.utils.formats import number_format
 
 from campaign.models import Campaign
 
-from . import counting
+from . import counting, updates
 from .models import Signature
 
-CACHE_SECONDS = 300
+CACHE_SECONDS = 60
 FIRST_MILESTONE = 1_000
 
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # opened, milestone, delivered, responded
+    kind: str  # opened, milestone, delivered, responded, update
     on: date
     text: str
+    url: str = ""  # an update's own page
 
 
 def events(campaign: Campaign) -> list[Event]:
@@ -72,6 +73,8 @@ def _build(campaign: Campaign) -> list[Event]:
         if campaign.delivered_count is not None:
             delivered += f" with {number_format(campaign.delivered_count, force_grouping=True)} signatures"
         found.append(Event("delivered", _day(campaign.delivered_at), delivered))
+    for update in updates.published_updates(campaign):
+        found.append(Event("update", _day(update.sent_at), update.title, update.url))
     if campaign.responded_on:
         found.append(
             Event("responded", campaign.responded_on, f"{campaign.response_by or campaign.recipient_name} responded")

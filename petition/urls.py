@@ -15,6 +15,8 @@ urlpatterns = [
     path("c/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("privacy/", views.privacy, name="privacy"),
     path("c/<slug:slug>/privacy/", views.privacy, name="campaign_privacy"),
+    path("c/<slug:slug>/updates/<int:pk>/", views.update_page, name="update"),
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
     path("c/<slug:slug>/badge.svg", views.campaign_badge, name="badge"),
     path("staff/c/<slug:slug>/export/", views.export_signatures, name="export"),
@@ -22,4 +24,8 @@ urlpatterns = [
     path("staff/c/<slug:slug>/delivery/", views.deliver, name="deliver"),
     path("staff/c/<slug:slug>/delivery/print/", views.delivery_pack, name="delivery_pack"),
     path("staff/c/<slug:slug>/delivery/<int:pk>.pdf", views.delivery_pack_pdf, name="delivery_pack_pdf"),
+    path("staff/updates/<int:update_id>/", views.update_staff_page, name="update_staff"),
+    path("staff/updates/<int:update_id>/test/", views.send_update_test, name="update_test"),
+    path("staff/updates/<int:update_id>/send/", views.send_update, name="update_send"),
+    path("staff/updates/<int:update_id>/cancel/", views.cancel_update, name="update_cancel"),
 ]

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.core.cache import caches
@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from campaign import PRIVACY_NOTICE_VERSION
 from campaign.models import Campaign, Organiser
@@ -34,13 +35,15 @@ from . import (
     sharing,
     signing,
     standing,
+    suppression,
     timeline,
+    updates,
     visits,
 )
 from .counting import Totals
 from .forms import ExportForm, ResendForm, SignForm, form_clock
 from .mailboxes import mailbox
-from .models import AuditEntry, DeliveryPack, Signature
+from .models import AuditEntry, DeliveryPack, Signature, Update
 from .names import Audience, shown_name
 from .postcodes import Region
 from .roles import permission_required
@@ -280,6 +283,29 @@ def privacy(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     return render(request, "campaign/privacy.html", context)
 
 
+def update_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An update to supporters, as it was emailed, for anyone to read once it has been sent."""
+    update = get_object_or_404(updates.published(_campaign(slug)).select_related("campaign"), pk=pk)
+    return render(request, "petition/update.html", {"campaign": update.campaign, "update": update})
+
+
+# RFC 8058: the mailbox provider POSTs "List-Unsubscribe=One-Click" with no cookie and no CSRF token, and the
+# POST must act at once. A GET only shows the button: mail scanners follow links, and must unsubscribe no one.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop every further update to the mailbox an update was sent to: a page with a button, or one-click POST."""
+    signature = suppression.signature_for(token)
+    if request.method == "POST":
+        if signature is not None:
+            suppression.unsubscribe(signature)
+        # The same answer whatever the token: it says nothing about who signed.
+        return render(request, "petition/unsubscribed.html", {"campaign": signature and signature.campaign})
+    status = 200 if signature is not None else 404
+    context = {"campaign": signature and signature.campaign, "valid": signature is not None}
+    return render(request, "petition/unsubscribe.html", context, status=status)
+
+
 @require_GET
 def campaign_json(request: HttpRequest, slug: str) -> HttpResponse:
     """The count for other sites and apps: open to any origin, cached briefly by browsers and CDNs.
@@ -346,7 +372,11 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
         "updated_at": totals.updated_at.isoformat(),
         "delivered": None,
         "response": None,
-        "timeline": [{"on": event.on, "kind": event.kind, "text": event.text} for event in timeline.events(campaign)],
+        "timeline": [
+            {"on": event.on, "kind": event.kind, "text": event.text}
+            | ({"url": settings.SITE_URL + event.url} if event.url else {})
+            for event in timeline.events(campaign)
+        ],
     }
     if campaign.status == Campaign.Status.DELIVERED and campaign.delivered_at:
         data["delivered"] = {"on": timezone.localdate(campaign.delivered_at), "count": campaign.delivered_count}
@@ -515,3 +545,74 @@ def delivery_pack_pdf(request: StaffRequest, slug: str, pk: int) -> HttpResponse
 def _staff_page(request: StaffRequest, template: str, context: dict[str, object]) -> HttpResponse:
     """A staff page in the admin's frame: its header, user links and breadcrumbs need the admin's context."""
     return render(request, template, admin.site.each_context(request) | context)
+
+
+@staff_member_required
+@permission_required("petition.send_update")
+@require_http_methods(["GET", "HEAD"])
+def update_staff_page(request: StaffRequest, update_id: int) -> HttpResponse:
+    """An update's preview, its test, its audiences and sending; while it is sent, its progress (self-refreshing)."""
+    update = get_object_or_404(Update.objects.select_related("campaign", "sent_by"), pk=update_id)
+    progress = updates.progress(update) if update.status != Update.Status.DRAFT else None
+    refreshing = update.status == Update.Status.SENDING and "still" not in request.GET
+    context = {
+        "title": update.title,
+        "campaign": update.campaign,
+        "update": update,
+        "progress": progress,
+        "audiences": _audiences(update) if update.status == Update.Status.DRAFT else [],
+        "contact_label": consent.CONTACT_LABEL,
+        "refreshing": refreshing,
+        "refresh_seconds": UPDATE_REFRESH_SECONDS,
+        "rate": settings.UPDATE_EMAILS_PER_MINUTE,
+    }
+    response = _staff_page(request, "petition/staff/update.html", context)
+    if refreshing:
+        # As on the overview: the page says so at its top, with a link that stops it (WCAG 2.2.1).
+        response["Refresh"] = str(UPDATE_REFRESH_SECONDS)
+    return response
+
+
+UPDATE_REFRESH_SECONDS = 10
+
+
+def _audiences(update: Update) -> list[tuple[str, str, int]]:
+    sizes = updates.audience_sizes(update.campaign)
+    return [(value, str(label), sizes[value]) for value, label in Update.Audience.choices]
+
+
+@staff_member_required
+@permission_required("petition.send_update")
+@require_POST
+def send_update_test(request: StaffRequest, update_id: int) -> HttpResponse:
+    update = get_object_or_404(Update, pk=update_id)
+    if updates.send_test(update, request.user):
+        messages.success(request, f"A test is on its way to {request.user.email}, and to nobody else.")
+    else:
+        messages.error(request, "Your account has no email address: add one under “Change password” › your user.")
+    return redirect("petition:update_staff", update_id=update.pk)
+
+
+@staff_member_required
+@permission_required("petition.send_update")
+@require_POST
+def send_update(request: StaffRequest, update_id: int) -> HttpResponse:
+    update = get_object_or_404(Update.objects.select_related("campaign"), pk=update_id)
+    chosen = request.POST.get("audience", "")
+    if chosen not in Update.Audience.values:
+        messages.error(request, "Choose who the update goes to.")
+    elif updates.start_sending(update, chosen, request.user):
+        messages.success(request, "Sending has started. This page shows how far it has gone.")
+    else:
+        messages.warning(request, "This update was already sent: it was not sent again.")
+    return redirect("petition:update_staff", update_id=update.pk)
+
+
+@staff_member_required
+@permission_required("petition.send_update")
+@require_POST
+def cancel_update(request: StaffRequest, update_id: int) -> HttpResponse:
+    update = get_object_or_404(Update.objects.select_related("campaign"), pk=update_id)
+    stopped = updates.cancel(update, request.user)
+    messages.success(request, f"Sending cancelled: {stopped:,} emails not yet sent will not go.")
+    return redirect("petition:update_staff", update_id=update.pk)

@@ -41,6 +41,8 @@ from petition.models import (
     ResendRequest,
     Signature,
     SigningPolicy,
+    Suppression,
+    Update,
 )
 from tests.petition import conftest as signing_fixtures
 from tests.petition.conftest import sent_links, valid_form, without_receipts
@@ -567,6 +569,9 @@ PUBLIC = {
     "c/<slug:slug>/thanks/",
     "c/<slug:slug>/withdraw/<str:token>/",
     "api/campaigns/<slug:slug>.json",
+    "c/<slug:slug>/badge.svg",  # the count for partners' sites
+    "c/<slug:slug>/updates/<int:pk>/",  # a sent update, as emailed
+    "u/<str:token>/",  # stopping updates: the link in each one
     "admin/login/",  # the way in
 }
 STAFF_ONLY = sorted(set(ROUTES) - PUBLIC)
@@ -595,7 +600,9 @@ def one_of_everything(campaign, confirmed, make_fact):
     AccessFailureLog.objects.create(**attempt)
     AccessLog.objects.create(**attempt)
     User.objects.create_user("someone")
-    return SimpleNamespace(campaign=campaign, pack=pack)
+    update = Update.objects.create(campaign=campaign, title="News", body="News", html="<p>News</p>", text="News")
+    Suppression.objects.create(mailbox="gone@example.org", reason="bounced")
+    return SimpleNamespace(campaign=campaign, pack=pack, update=update)
 
 
 def staff_path(parts, objects):
@@ -613,6 +620,8 @@ def staff_path(parts, objects):
 def _argument(name, before, objects):
     if name == "slug":
         return objects.campaign.slug
+    if name == "update_id":
+        return str(objects.update.pk)
     if name == "pk":
         return str(objects.pack.pk)
     if name == "app_label":
@@ -639,6 +648,8 @@ def snapshot():
         "invalidations": sorted(Invalidation.objects.values_list("pk", "status")),
         "policies": sorted(SigningPolicy.objects.values_list("pk", "hold_all")),
         "audit": AuditEntry.objects.count(),
+        "updates": sorted(Update.objects.values_list("pk", "status", "title")),
+        "suppressions": Suppression.objects.count(),
         "emails": OutgoingEmail.objects.count(),
         "tasks": DBTaskResult.objects.count(),
         "users": sorted(User.objects.values_list("pk", "username", "is_staff", "is_superuser")),

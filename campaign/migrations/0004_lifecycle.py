@@ -23,12 +23,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='campaign',
             name='response',
-            field=models.TextField(blank=True, help_text="The recipient's answer, as received. Separate paragraphs with a blank line."),
+            field=models.TextField(blank=True, db_default='', default='', help_text="The recipient's answer, as received. Separate paragraphs with a blank line."),
         ),
         migrations.AddField(
             model_name='campaign',
             name='response_by',
-            field=models.CharField(blank=True, help_text='Who answered, e.g. “The Secretary of State” or “A department official”.', max_length=200),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Who answered, e.g. “The Secretary of State” or “A department official”.', max_length=200),
         ),
         migrations.AddConstraint(
             model_name='campaign',

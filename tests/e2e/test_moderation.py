@@ -58,6 +58,15 @@ def fits(page, width):
     return page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+def accessible_at_both_widths(page, accessibility_violations):
+    """No axe violation and no sideways scrolling, on a 360 px phone and a 1280 px screen."""
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        assert fits(page, viewport["width"]), viewport
+        assert accessibility_violations(page) == [], viewport
+    page.set_viewport_size(PHONE)
+
+
 def test_a_moderator_clears_the_queue_on_a_phone_reading_each_message(
     phone, live_server, real_campaign, moderator, accessibility_violations
 ):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from petition import consent, standing
-from petition.models import AuditEntry, Signature
+from petition.models import AuditEntry, Signature, Suppression
 
 CONTACTS = "/staff/c/letter/contacts/"
 
@@ -155,3 +155,14 @@ def test_campaign_managers_find_the_contacts_export_on_the_admin_home_and_the_ex
     assert f'href="{CONTACTS}">contacts who asked to hear more</a>' in manager.get("/admin/").content.decode()
     assert f'href="{CONTACTS}">a separate export</a>' in manager.get("/staff/c/letter/export/").content.decode()
     assert CONTACTS not in moderator.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("reason", ["unsubscribed", "bounced", "complained"])
+def test_a_signer_who_said_stop_is_no_longer_a_contact(campaign, confirmed, manager, reason):
+    confirmed(campaign, first_name="Asha", email="asha@example.org", contact_opt_in="on")
+    confirmed(campaign, first_name="Ben", email="ben@example.org", contact_opt_in="on")
+    Suppression.objects.create(mailbox="ben@example.org", reason=reason)
+
+    rows = contact_rows(manager)
+
+    assert [row[1] for row in rows[1:]] == ["asha@example.org"]
