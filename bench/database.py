@@ -28,13 +28,13 @@ FILL = """
 INSERT INTO petition_signature (
     campaign_id, status, first_name, last_name, email, mailbox, token, email_domain,
     postcode, country, region, show_name, contact_opt_in, contact_wording, message, message_status, consent_version,
-    ip_hash, created_at, confirmed_at, invalidation_reason, held_reason, is_demo
+    ip_hash, created_at, confirmed_at, invalidation_reason, held_reason, is_demo, source
 )
 SELECT c.id, 'confirmed', 'Signer', 'Number ' || n, 's' || n || '@example.org', 's' || n || '@example.org',
        't' || n, 'example.org', 'BN1 1AA', 'GB', 'south-east', n %% 3 = 0, false, '2026-11-23',
        CASE WHEN n %% 10 = 0 THEN '=HYPERLINK("x") please act' ELSE '' END,
        CASE WHEN n %% 10 = 0 THEN 'approved' ELSE '' END,
-       'bench', md5(n::text), now(), now(), '', '', false
+       'bench', md5(n::text), now(), now(), '', '', false, CASE WHEN n %% 4 = 0 THEN 'whatsapp' ELSE '' END
 FROM generate_series(1, %(rows)s) AS n, campaign_campaign AS c WHERE c.slug = 'online-safety-bill'
 """
 

@@ -149,7 +149,9 @@ class Signature(models.Model):
         "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures"
     )
     # The channel of the shared link the signer arrived through, carried by the sign form.
-    source = models.CharField(max_length=10, choices=Source, blank=True, default=Source.NONE)
+    # With a database default too, so that rows written without it (an older release during a deploy, the bench's
+    # bulk fill) still insert.
+    source = models.CharField(max_length=10, choices=Source, blank=True, default=Source.NONE, db_default=Source.NONE)
     is_demo = models.BooleanField(
         "demo",
         default=False,

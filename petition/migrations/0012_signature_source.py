@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
             name="source",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 choices=[
                     ("", "No channel (direct)"),
                     ("whatsapp", "WhatsApp"),
