@@ -144,8 +144,8 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
-## bench: the surge and fault drills on a production-like stack on loopback, printing one table (about 50 minutes;
-## BENCH_ARGS=--quick for a 6-minute pass). Needs wrk, and PostgreSQL's and Redis's server programs.
+## bench: the surge and fault drills on a production-like stack on loopback, printing one table, and each part's
+## time against its budget (15 minutes; BENCH_ARGS=--quick for a 6-minute pass). Needs wrk, and PostgreSQL's and Redis's server programs.
 bench: venv
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py $(BENCH_ARGS)
