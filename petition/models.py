@@ -41,13 +41,7 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
     def contactable(self) -> Self:
         """Confirmed signers who asked to hear about the campaign and have not since said stop (an unsubscribe, a
         bounce or a spam complaint: a Suppression): the only addresses staff may take away."""
-        return (
-            self.confirmed()
-            .real()
-            .filter(contact_opt_in=True, erased_at__isnull=True)
-            .exclude(email="")
-            .exclude(mailbox__in=Suppression.objects.values("mailbox"))
-        )
+        return self.reachable().filter(contact_opt_in=True).exclude(mailbox__in=Suppression.objects.values("mailbox"))
 
     def told_of_outcome(self) -> Self:
         """Confirmed signers we said we would email when the letter is delivered and answered.
@@ -56,7 +50,11 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         every signer (petition.consent.OUTCOME_PROMISED); never one who was told "we will not email you".
         """
         promised = Q(contact_opt_in=True) | Q(consent_version__in=consent.OUTCOME_PROMISED)
-        return self.confirmed().real().filter(promised, erased_at__isnull=True).exclude(email="")
+        return self.reachable().filter(promised)
+
+    def reachable(self) -> Self:
+        """Confirmed real signers whose address we still hold: whom the charity could write to at all."""
+        return self.confirmed().real().filter(erased_at__isnull=True).exclude(email="")
 
     def awaiting_moderation(self) -> Self:
         """Messages to the minister waiting to be read: only confirmed signers' (the rest may be anyone's)."""
