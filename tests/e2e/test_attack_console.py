@@ -14,7 +14,8 @@ from petition.models import Signature
 
 from ..conftest import code_from_app
 from .conftest import PHONE
-from .test_moderation import DESKTOP, fits
+from .screens import sticking_out
+from .test_moderation import DESKTOP
 from .test_signing_journey import links_in
 from .test_staff_sign_in import sign_in_with_password
 
@@ -96,9 +97,7 @@ def test_the_night_of_an_attack_from_sign_in_to_an_empty_queue(
         """axe and sideways scrolling on the page as it is now, at 360 px and at 1280 px."""
         for viewport in (PHONE, DESKTOP):
             page.set_viewport_size(viewport)
-            found = accessibility_violations(page)
-            if not fits(page, viewport["width"]):
-                found.append("scrolls sideways")
+            found = accessibility_violations(page) + sticking_out(page)
             violations[f"{name} at {viewport['width']} px"] = found
         page.set_viewport_size(PHONE)
 

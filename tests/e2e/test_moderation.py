@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from petition.models import Invalidation, Signature
 
 from .conftest import PHONE
+from .screens import sticking_out
 
 pytestmark = pytest.mark.browser
 
@@ -53,16 +54,11 @@ def add(campaign, n, *, status="confirmed", message="", domain="example.org", **
     )
 
 
-def fits(page, width):
-    """Whether the page scrolls sideways (a table may scroll inside its own box)."""
-    return page.evaluate("document.documentElement.scrollWidth") <= width
-
-
 def accessible_at_both_widths(page, accessibility_violations):
     """No axe violation and no sideways scrolling, on a 360 px phone and a 1280 px screen."""
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
-        assert fits(page, viewport["width"]), viewport
+        assert sticking_out(page) == [], viewport
         assert accessibility_violations(page) == [], viewport
     page.set_viewport_size(PHONE)
 
@@ -80,7 +76,7 @@ def test_a_moderator_clears_the_queue_on_a_phone_reading_each_message(
     page.get_by_role("link", name="Moderation queue").click()
 
     expect(page.get_by_text("3 messages waiting")).to_be_visible()
-    assert fits(page, PHONE["width"])
+    assert sticking_out(page) == []
     assert accessibility_violations(page) == []
     expect(page.get_by_text("Buy cheap followers")).to_have_count(0)
     for _ in range(3):
@@ -120,7 +116,7 @@ def test_the_signature_list_fits_a_1280_screen_with_every_column_whole(
     expect(table).to_be_visible()
     assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
     assert table.evaluate("t => t.getBoundingClientRect().right") <= DESKTOP["width"]
-    assert fits(page, DESKTOP["width"])
+    assert sticking_out(page) == []
     for column in ("Name", "Region", "Status", "Email domain", "IP hash", "Message", "Signed"):
         expect(table.get_by_role("columnheader", name=column, exact=True)).to_be_in_viewport()
     assert accessibility_violations(page) == []
@@ -163,6 +159,6 @@ def test_every_staff_page_fits_the_screen_and_passes_axe(
 
     assert response.status == status
     expect(page.get_by_role("link", name="Open letter administration")).to_be_visible()
-    assert fits(page, viewport["width"])
+    assert sticking_out(page) == []
     assert accessibility_violations(page) == []
     context.close()

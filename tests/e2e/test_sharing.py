@@ -11,6 +11,7 @@ from petition import visits
 from petition.models import Signature
 
 from .conftest import PHONE
+from .screens import sticking_out
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +42,6 @@ def phone_with_clipboard(browser, live_server):
     context.close()
 
 
-def fits_the_screen(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
 def big_enough(locator):
     box = locator.bounding_box()
     return box["width"] >= 44 and box["height"] >= 44
@@ -66,7 +63,7 @@ def test_from_a_whatsapp_link_to_a_confirmed_signature_shared_by_copying_that_st
     assert page.get_by_role("link", name="Sign again with the right one").is_visible()
     assert page.get_by_role("link", name="Share on WhatsApp").is_visible()
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
 
     (message,) = mailoutbox
     confirm = re.search(r"https?://\S+/confirm/\S+/", message.body).group()
@@ -87,7 +84,7 @@ def test_from_a_whatsapp_link_to_a_confirmed_signature_shared_by_copying_that_st
     ]
     assert all(big_enough(button) for button in buttons.all())
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
 
     page.get_by_role("button", name="Copy the link").click()
 
@@ -120,5 +117,5 @@ def test_without_javascript_every_share_button_is_a_link_that_works(live_server,
     assert urlsplit(field.input_value()).query == "s=link"
     for name, start in [("Share on WhatsApp", "https://wa.me/?text="), ("Share on Bluesky", "https://bsky.app/")]:
         assert page.get_by_role("link", name=name).get_attribute("href").startswith(start)
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
     context.close()

@@ -7,6 +7,8 @@ import pytest
 
 from petition.models import Signature
 
+from .screens import sticking_out
+
 pytestmark = pytest.mark.browser
 
 SIGN_PAGE = "/c/online-safety-bill/sign/"
@@ -20,10 +22,6 @@ def signing_at_once(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.COUNT_CACHE_SECONDS = 0
     settings.PAGE_CACHE_SECONDS = 0
-
-
-def fits_the_screen(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
 def shown_count(page):
@@ -50,7 +48,7 @@ def test_signing_on_a_phone_from_empty_form_to_confirmed_and_withdrawn(
 ):
     page = phone
     page.goto(live_server.url + "/")
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
 
     page.get_by_role("button", name="Sign the letter").click()
 
@@ -60,14 +58,14 @@ def test_signing_on_a_phone_from_empty_form_to_confirmed_and_withdrawn(
     assert summary.get_by_role("link", name="Enter your email address").get_attribute("href") == "#id_email"
     assert page.title().startswith("Error: ")
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
     assert Signature.objects.count() == 0
 
     fill_in_the_form(page)
 
     assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
     (message,) = mailoutbox
     assert message.to == ["asha.patel@example.org"]
     confirm_path, withdraw_path = links_in(message)
@@ -79,7 +77,7 @@ def test_signing_on_a_phone_from_empty_form_to_confirmed_and_withdrawn(
     assert signature.status == Signature.Status.PENDING
     assert (signature.postcode, signature.region) == ("SW1A 1AA", "london")
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
 
     page.get_by_role("button", name="Confirm my signature").click()
 
@@ -87,18 +85,18 @@ def test_signing_on_a_phone_from_empty_form_to_confirmed_and_withdrawn(
     assert shown_count(page) == "1"
     assert Signature.objects.get().status == Signature.Status.CONFIRMED
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
 
     page.goto(live_server.url + "/")
     assert shown_count(page) == "1"
 
     page.goto(live_server.url + withdraw_path)
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
     page.get_by_role("button", name="Withdraw my signature").click()
 
     assert page.get_by_role("heading", level=1).inner_text() == "Your signature has been withdrawn"
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
     assert Signature.objects.count() == 0
     page.goto(live_server.url + "/")
     assert shown_count(page) == "0"
@@ -146,7 +144,7 @@ def test_a_mistyped_email_provider_is_asked_about_on_a_phone_and_yes_signs_with_
     assert yes.is_visible()
     assert page.get_by_role("button", name="No, keep asha.patel@gmial.com").is_visible()
     assert accessibility_violations(page) == []
-    assert fits_the_screen(page)
+    assert sticking_out(page) == []
     assert Signature.objects.count() == 0
 
     # Enter in a field sends the form as "Sign the letter" does, not as "Yes": the question is asked again.
@@ -169,13 +167,13 @@ def test_form_pages_have_no_accessibility_violations_before_and_after_a_mistake(
 ):
     phone.goto(live_server.url + path)
     assert accessibility_violations(phone) == []
-    assert fits_the_screen(phone)
+    assert sticking_out(phone) == []
 
     phone.get_by_role("main").get_by_role("button").click()
 
     assert phone.get_by_role("alert").get_by_role("heading", name="There is a problem").is_visible()
     assert accessibility_violations(phone) == []
-    assert fits_the_screen(phone)
+    assert sticking_out(phone) == []
 
 
 def test_too_many_signatures_page_has_no_accessibility_violations(
@@ -196,7 +194,7 @@ def test_too_many_signatures_page_has_no_accessibility_violations(
     assert phone.get_by_label("Email address", exact=True).input_value() == "second@example.org"  # kept
     assert Signature.objects.count() == 1
     assert accessibility_violations(phone) == []
-    assert fits_the_screen(phone)
+    assert sticking_out(phone) == []
 
 
 def test_invalid_confirmation_link_page_has_no_accessibility_violations(
@@ -207,4 +205,4 @@ def test_invalid_confirmation_link_page_has_no_accessibility_violations(
     assert response.status == 404
     assert phone.get_by_role("heading", level=1).inner_text() == "This link has expired or is not valid"
     assert accessibility_violations(phone) == []
-    assert fits_the_screen(phone)
+    assert sticking_out(phone) == []
