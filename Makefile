@@ -26,6 +26,10 @@ export UV_PYTHON_DOWNLOADS := never
 # Byte-compiled at install: every later start (tests, server, worker) reads the .pyc files rather than compiling
 # about 1,300 modules again, which matters where PYTHONDONTWRITEBYTECODE is set, as on the CI machines.
 export UV_COMPILE_BYTECODE := 1
+# The project's own modules and the tests are byte-compiled on first import and kept (in __pycache__, which git
+# ignores): where the environment sets PYTHONDONTWRITEBYTECODE, as the CI machines do, every process (each test
+# worker, the server, the task worker) would otherwise compile them again, about 3 s of CPU for a test worker.
+unexport PYTHONDONTWRITEBYTECODE
 
 $(UV):
 	@if [ -z "$(PYTHON)" ]; then \

@@ -110,6 +110,7 @@ def test_the_count_shown_is_every_confirmed_signature_demo_ones_included(campaig
     assert f'data-count="{shown["count"]}"' in page
 
 
+@pytest.mark.slow  # it builds a PDF
 def test_the_export_and_the_delivery_pack_leave_demo_signers_out(campaign, confirmed, manager):
     confirmed(
         campaign, first_name="Real", last_name="Person", email="real@example.org", postcode="EH1 1YZ", show_name="on"
