@@ -436,6 +436,30 @@ def surge(stack, report, options, session):
     )
 
 
+def profile_signing(stack, report, options):
+    """The sign request taken apart, in one process on the stack's database and Redis (bench/profile.py)."""
+    say("Where a signature's time goes: the sign request and the floor, in one process")
+    requests = 500 if options.quick else 2000
+    printed = subprocess.run(
+        [PYTHON, "bench/profile.py", "--here", "--requests", str(requests)],
+        cwd=ROOT,
+        env=stack.env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(printed, flush=True)
+    parts = {
+        name.strip(): int(us)
+        for name, us in re.findall(r"^(.+?)\s+(\d+)\s+\d+%", printed, re.MULTILINE)
+        if not name.startswith(("signing,", "the floor,"))
+    }
+    biggest = ", ".join(f"{name} {us} µs" for name, us in sorted(parts.items(), key=lambda part: -part[1])[:4])
+    whole = re.search(r"signing, the whole request\s+(\d+)", printed).group(1)
+    floor = re.search(r"the floor, the whole request\s+(\d+)", printed).group(1)
+    report.add("1. Where the time goes", f"a signature {whole} µs vs the floor's {floor} µs in one process; {biggest}")
+
+
 def read_storm(stack, report, options, session):
     say("Read storm: 128 readers while 32 sign, on a trivial view and then on the page and the JSON count")
     pending = confirm_paths(stack, "storm-pool-")  # made below, before the storm
@@ -778,6 +802,9 @@ def main():
         # parts queue are left unsent and thrown away with the stack: sending them between parts, only so that the
         # next part would not compete with it, took about a quarter of the old bench's 50 minutes.
         stack.stop_workers()
+        if "surge" in parts:
+            with report.timed("1. where a signature's time goes"):
+                profile_signing(stack, report, options)
         if "storm" in parts:
             with report.timed("2. read storm"):
                 # A pool of signatures for the read storm to confirm one at a time.
