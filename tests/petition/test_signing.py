@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from campaign import PRIVACY_NOTICE_VERSION
-from petition.forms import EMAIL_INVALID, FORM_CLOCK_SALT
+from petition.forms import EMAIL_INVALID, FORM_CLOCK_SALT, SignForm
 from petition.models import OutgoingEmail, Signature
 
 from .conftest import form_clock, valid_form
@@ -417,3 +417,24 @@ def test_a_form_sent_back_without_a_running_clock_gets_a_fresh_one(campaign, mak
     campaign_pk, _, started_at = signing.Signer(salt=FORM_CLOCK_SALT).unsign(rendered).split(":")
     assert campaign_pk == str(campaign.pk)
     assert time.time() - int(started_at) < 5
+
+
+def test_one_visitors_mistakes_and_answers_never_reach_the_next_visitors_form(campaign, sign):
+    """Sign forms share their fields (petition.forms.SharedFields): nothing one form shows may change another."""
+
+    def blank_form():
+        page = Client().get(f"/c/{campaign.slug}/sign/").content.decode()
+        # Each visitor's own CSRF token and form clock aside, every visitor gets the same form.
+        return re.sub(r'(name="(csrfmiddlewaretoken|started)" value=")[^"]*', r"\1…", page)
+
+    before = blank_form()
+    mistaken = sign(
+        campaign, client=Client(), first_name="Mistaken", email="not an address", location="abroad", country="FR"
+    )
+    assert mistaken.status_code == 200
+    assert 'aria-invalid="true"' in mistaken.content.decode() and "Mistaken" in mistaken.content.decode()
+
+    after = blank_form()
+    assert after == before
+    assert "Mistaken" not in after and 'aria-invalid="true"' not in after
+    assert SignForm(campaign=campaign).fields == SignForm.base_fields
