@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core import mail
 from django.db import connections
 
-from petition import forms
+from petition import forms, signing, standing
+from petition.mailboxes import mailbox
 from petition.models import Signature
 
 
@@ -121,6 +122,28 @@ def confirmed(client, sign, deliver_outbox):
         return Signature.objects.get(mailbox=email.lower())
 
     return sign_and_confirm
+
+
+@pytest.fixture
+def stored(db):
+    """Return a function that signs as the sign form does (its fields cleaned by the form, then petition.signing)
+    and confirms as the email's link does (petition.standing), without the pages, the limits and the email between:
+    for tests of what comes after signing that need many signers, since the journey is tested through the pages.
+    Keyword arguments are the form's fields, as `sign` takes them; `confirmed=False` leaves the signature pending."""
+
+    def store(campaign, *, confirmed=True, ip="203.0.113.7", **fields):
+        form = forms.SignForm(valid_form(campaign) | fields, campaign=campaign)
+        assert form.is_valid(), form.errors
+        signing.sign(campaign, form.cleaned_data, ip_hash=signing.hash_ip(ip))
+        signature = Signature.objects.get(
+            campaign=campaign, mailbox=mailbox(form.cleaned_data["email"]), erased_at__isnull=True
+        )
+        if confirmed:
+            standing.confirm(signature)
+            signature.refresh_from_db()
+        return signature
+
+    return store
 
 
 class Mailbox:

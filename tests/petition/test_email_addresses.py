@@ -9,9 +9,9 @@ ADDRESS = "asha.patel@mail.example.org"
 
 
 @pytest.fixture
-def signature(campaign, confirmed):
-    confirmed(campaign, email="other@example.net", first_name="Bea")
-    return confirmed(campaign, email=ADDRESS, first_name="Asha", message="Please act")
+def signature(campaign, stored):
+    stored(campaign, email="other@example.net", first_name="Bea")
+    return stored(campaign, email=ADDRESS, first_name="Asha", message="Please act")
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from petition.models import AuditEntry, Invalidation, Signature
 
 
 @pytest.fixture
-def attack(campaign, confirmed, sign, settings):
+def attack(campaign, stored):
     """Five confirmed signatures from a spam domain and one IP, one pending, and two real signers."""
-    settings.SIGN_LIMITS_PER_IP = settings.SIGN_LIMITS_PER_DOMAIN = [(1000, 60)]
     for i in range(5):
-        confirmed(campaign, email=f"bot{i}@spam.example", ip="192.0.2.66", postcode="SW1A 1AA")
-    sign(campaign, email="bot-pending@spam.example", ip="192.0.2.66")
-    confirmed(campaign, email="real@example.org", ip="198.51.100.1", postcode="SW1A 2AA")
-    confirmed(campaign, email="other@example.org", ip="198.51.100.2", postcode="EH1 1YZ")
+        stored(campaign, email=f"bot{i}@spam.example", ip="192.0.2.66", postcode="SW1A 1AA")
+    stored(campaign, email="bot-pending@spam.example", ip="192.0.2.66", confirmed=False)
+    stored(campaign, email="real@example.org", ip="198.51.100.1", postcode="SW1A 2AA")
+    stored(campaign, email="other@example.org", ip="198.51.100.2", postcode="EH1 1YZ")
     return campaign
 
 

@@ -5,6 +5,13 @@ import pytest
 from petition import counting
 from petition.models import AuditEntry, OutgoingEmail, Signature
 
+
+@pytest.fixture
+def confirmed(stored):
+    """Confirmed signers, stored without the pages and the email between: these tests are about moderating them."""
+    return stored
+
+
 CHANGELIST = "/admin/petition/signature/"
 
 

@@ -10,6 +10,13 @@ from django.utils import timezone
 from petition import moderation
 from petition.models import AuditEntry, Signature
 
+
+@pytest.fixture
+def confirmed(stored):
+    """Confirmed signers, stored without the pages and the email between: these tests are about moderating them."""
+    return stored
+
+
 QUEUE = "/admin/petition/signature/queue/"
 
 
