@@ -45,13 +45,13 @@ def test_a_wording_once_shown_is_never_changed():
     assert consent.CONTACT_WORDINGS[consent.CONTACT_WORDING] == consent.CONTACT_LABEL
 
 
-def test_only_confirmed_signers_who_asked_to_hear_more_are_listed(campaign, confirmed, sign, moderator, manager):
-    wanted = confirmed(campaign, first_name="Asha", last_name="Patel", email="asha@example.org", contact_opt_in="on")
-    confirmed(campaign, first_name="Quiet", email="quiet@example.org")
+def test_only_confirmed_signers_who_asked_to_hear_more_are_listed(campaign, stored, sign, moderator, manager):
+    wanted = stored(campaign, first_name="Asha", last_name="Patel", email="asha@example.org", contact_opt_in="on")
+    stored(campaign, first_name="Quiet", email="quiet@example.org")
     sign(campaign, first_name="Pending", email="pending@example.org", contact_opt_in="on")
-    invalid = confirmed(campaign, first_name="Invalid", email="invalid@example.org", contact_opt_in="on")
-    erased = confirmed(campaign, first_name="Erased", email="erased@example.org", contact_opt_in="on")
-    withdrawn = confirmed(campaign, first_name="Withdrawn", email="withdrawn@example.org", contact_opt_in="on")
+    invalid = stored(campaign, first_name="Invalid", email="invalid@example.org", contact_opt_in="on")
+    erased = stored(campaign, first_name="Erased", email="erased@example.org", contact_opt_in="on")
+    withdrawn = stored(campaign, first_name="Withdrawn", email="withdrawn@example.org", contact_opt_in="on")
     standing.invalidate(Signature.objects.filter(pk=invalid.pk), reason="fake", user=moderator.user)
     standing.erase(Signature.objects.filter(pk=erased.pk), user=moderator.user)
     standing.withdraw(withdrawn)
@@ -71,11 +71,11 @@ def test_only_confirmed_signers_who_asked_to_hear_more_are_listed(campaign, conf
     ]
 
 
-def test_each_signer_gets_the_wording_they_saw_not_todays(campaign, confirmed, manager, monkeypatch):
-    confirmed(campaign, email="early@example.org", contact_opt_in="on")
+def test_each_signer_gets_the_wording_they_saw_not_todays(campaign, stored, manager, monkeypatch):
+    stored(campaign, email="early@example.org", contact_opt_in="on")
     monkeypatch.setitem(consent.CONTACT_WORDINGS, "2027-01-01", "Keep me posted about this and future campaigns")
     monkeypatch.setattr(consent, "CONTACT_WORDING", "2027-01-01")
-    confirmed(campaign, email="late@example.org", contact_opt_in="on")
+    stored(campaign, email="late@example.org", contact_opt_in="on")
 
     rows = contact_rows(manager)
 
@@ -85,17 +85,17 @@ def test_each_signer_gets_the_wording_they_saw_not_todays(campaign, confirmed, m
     ]
 
 
-def test_a_name_that_could_start_a_formula_is_neutralised(campaign, confirmed, manager):
-    confirmed(campaign, first_name='＝HYPERLINK("http://x")', email="a@example.org", contact_opt_in="on")
+def test_a_name_that_could_start_a_formula_is_neutralised(campaign, stored, manager):
+    stored(campaign, first_name='＝HYPERLINK("http://x")', email="a@example.org", contact_opt_in="on")
 
     rows = contact_rows(manager)
 
     assert rows[1][0] == '\'＝HYPERLINK("http://x") Patel'
 
 
-def test_the_page_says_what_will_be_exported_and_writes_no_audit_entry(campaign, confirmed, manager):
-    confirmed(campaign, email="a@example.org", contact_opt_in="on")
-    confirmed(campaign, email="b@example.org")
+def test_the_page_says_what_will_be_exported_and_writes_no_audit_entry(campaign, stored, manager):
+    stored(campaign, email="a@example.org", contact_opt_in="on")
+    stored(campaign, email="b@example.org")
 
     response = manager.get(CONTACTS)
 
@@ -110,8 +110,8 @@ def test_the_page_says_what_will_be_exported_and_writes_no_audit_entry(campaign,
     assert not AuditEntry.objects.exists()
 
 
-def test_every_download_is_audited(campaign, confirmed, manager):
-    confirmed(campaign, email="a@example.org", contact_opt_in="on")
+def test_every_download_is_audited(campaign, stored, manager):
+    stored(campaign, email="a@example.org", contact_opt_in="on")
 
     contact_rows(manager)
 
@@ -121,8 +121,8 @@ def test_every_download_is_audited(campaign, confirmed, manager):
     assert "a@example.org" not in str(entry.details)
 
 
-def test_the_download_needs_the_pages_csrf_token(campaign, confirmed, manager):
-    confirmed(campaign, contact_opt_in="on")
+def test_the_download_needs_the_pages_csrf_token(campaign, stored, manager):
+    stored(campaign, contact_opt_in="on")
     manager.handler.enforce_csrf_checks = True
 
     assert manager.post(CONTACTS).status_code == 403
@@ -130,9 +130,9 @@ def test_the_download_needs_the_pages_csrf_token(campaign, confirmed, manager):
 
 
 @pytest.mark.parametrize("groups", [[], ["Moderators"]])
-def test_staff_without_the_contacts_permission_are_told_what_they_need(campaign, confirmed, staff, groups):
+def test_staff_without_the_contacts_permission_are_told_what_they_need(campaign, stored, staff, groups):
     client = staff(*groups)
-    confirmed(campaign, contact_opt_in="on")
+    stored(campaign, contact_opt_in="on")
 
     for response in (client.get(CONTACTS), client.post(CONTACTS)):
         assert response.status_code == 403
@@ -158,9 +158,9 @@ def test_campaign_managers_find_the_contacts_export_on_the_admin_home_and_the_ex
 
 
 @pytest.mark.parametrize("reason", ["unsubscribed", "bounced", "complained"])
-def test_a_signer_who_said_stop_is_no_longer_a_contact(campaign, confirmed, manager, reason):
-    confirmed(campaign, first_name="Asha", email="asha@example.org", contact_opt_in="on")
-    confirmed(campaign, first_name="Ben", email="ben@example.org", contact_opt_in="on")
+def test_a_signer_who_said_stop_is_no_longer_a_contact(campaign, stored, manager, reason):
+    stored(campaign, first_name="Asha", email="asha@example.org", contact_opt_in="on")
+    stored(campaign, first_name="Ben", email="ben@example.org", contact_opt_in="on")
     Suppression.objects.create(mailbox="ben@example.org", reason=reason)
 
     rows = contact_rows(manager)

@@ -43,13 +43,13 @@ def build_pdf(manager, post):
 
 
 def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signatories(
-    campaign, make_ask, confirmed, manager, settings
+    campaign, make_ask, stored, manager, settings
 ):
     settings.COUNT_CACHE_SECONDS = 0
     settings.PAGE_CACHE_SECONDS = 0
     make_ask(campaign, title="Name a manager for children's safety")
-    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
-    confirmed(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
+    stored(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
+    stored(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
 
     page = manager.post(PRINT).content.decode()
 
@@ -67,11 +67,11 @@ def test_the_print_page_has_the_letter_the_count_the_regions_and_the_named_signa
 
 
 @pytest.mark.slow
-def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, manager, immediate_tasks, settings):
+def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, stored, manager, immediate_tasks, settings):
     settings.COUNT_CACHE_SECONDS = 0
     settings.PAGE_CACHE_SECONDS = 0
-    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
-    confirmed(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
+    stored(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
+    stored(campaign, first_name="Hidden", last_name="Person", email="b@example.org")
 
     response = build_pdf(manager, immediate_tasks)
 
@@ -87,13 +87,13 @@ def test_the_pdf_is_built_in_the_background_and_downloaded(campaign, confirmed, 
 
 @pytest.mark.slow
 def test_a_large_pack_is_laid_out_in_parts_that_join_into_one_document_numbered_page_n_of_m(
-    campaign, confirmed, manager, immediate_tasks, monkeypatch
+    campaign, stored, manager, immediate_tasks, monkeypatch
 ):
     monkeypatch.setattr(delivery, "NAMES_PER_PART", 2)
     monkeypatch.setattr(delivery, "FOLIO_PAGES", 3)
     for n in range(5):
-        confirmed(campaign, first_name=f"Signer{n}", last_name="Named", email=f"s{n}@example.org", show_name="on")
-    confirmed(campaign, first_name="Signer5", last_name="Unnamed", email="s5@example.org")
+        stored(campaign, first_name=f"Signer{n}", last_name="Named", email=f"s{n}@example.org", show_name="on")
+    stored(campaign, first_name="Signer5", last_name="Unnamed", email="s5@example.org")
 
     pdf = build_pdf(manager, immediate_tasks).content
 
@@ -123,9 +123,9 @@ def test_the_page_shows_progress_and_refreshes_itself_while_a_pack_is_being_buil
 
 
 def test_a_failed_build_says_so_and_logs_no_personal_data(
-    campaign, confirmed, manager, immediate_tasks, monkeypatch, caplog
+    campaign, stored, manager, immediate_tasks, monkeypatch, caplog
 ):
-    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", show_name="on")
+    stored(campaign, first_name="Asha", last_name="Patel", email="a@example.org", show_name="on")
 
     def broken(html):
         raise RuntimeError(html)
@@ -140,9 +140,9 @@ def test_a_failed_build_says_so_and_logs_no_personal_data(
 
 
 def test_without_the_pdf_extra_the_page_says_what_to_install_and_the_print_page_still_works(
-    campaign, confirmed, manager, immediate_tasks, monkeypatch
+    campaign, stored, manager, immediate_tasks, monkeypatch
 ):
-    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", show_name="on")
+    stored(campaign, first_name="Asha", last_name="Patel", email="a@example.org", show_name="on")
     # As on a server installed without the pdf extra: neither package can be imported.
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     monkeypatch.setitem(sys.modules, "pypdf", None)
@@ -159,8 +159,8 @@ def test_without_the_pdf_extra_the_page_says_what_to_install_and_the_print_page_
 
 
 @pytest.mark.slow
-def test_only_the_newest_packs_are_kept(campaign, confirmed, manager, immediate_tasks):
-    confirmed(campaign, show_name="on")
+def test_only_the_newest_packs_are_kept(campaign, stored, manager, immediate_tasks):
+    stored(campaign, show_name="on")
     for _ in range(DeliveryPack.KEEP + 2):
         immediate_tasks(manager)
 
@@ -168,8 +168,8 @@ def test_only_the_newest_packs_are_kept(campaign, confirmed, manager, immediate_
 
 
 @pytest.mark.slow
-def test_every_pack_and_download_is_audited(campaign, confirmed, manager, immediate_tasks):
-    confirmed(campaign, show_name="on")
+def test_every_pack_and_download_is_audited(campaign, stored, manager, immediate_tasks):
+    stored(campaign, show_name="on")
     manager.post(PRINT)
     build_pdf(manager, immediate_tasks)
 
@@ -201,8 +201,8 @@ def test_a_pack_still_being_built_cannot_be_downloaded(campaign, manager):
 
 
 @pytest.mark.slow
-def test_erasing_a_named_signer_removes_packs_that_may_hold_their_name(campaign, confirmed, manager, immediate_tasks):
-    signature = confirmed(campaign, show_name="on")
+def test_erasing_a_named_signer_removes_packs_that_may_hold_their_name(campaign, stored, manager, immediate_tasks):
+    signature = stored(campaign, show_name="on")
     build_pdf(manager, immediate_tasks)
 
     standing.erase(Signature.objects.filter(pk=signature.pk), user=manager.user)
@@ -211,8 +211,8 @@ def test_erasing_a_named_signer_removes_packs_that_may_hold_their_name(campaign,
 
 
 @pytest.mark.slow
-def test_retention_removes_the_packs(campaign, confirmed, manager, immediate_tasks):
-    confirmed(campaign, show_name="on")
+def test_retention_removes_the_packs(campaign, stored, manager, immediate_tasks):
+    stored(campaign, show_name="on")
     build_pdf(manager, immediate_tasks)
 
     retention.anonymise(campaign)
@@ -249,14 +249,14 @@ SIGNERS_IN_PACK_ORDER = [
 
 
 @pytest.fixture
-def signers_in_every_script(campaign, confirmed, settings):
+def signers_in_every_script(campaign, stored, settings):
     settings.COUNT_CACHE_SECONDS = settings.PAGE_CACHE_SECONDS = 0
     # Signed in an order unlike the pack's, each from an address of its own (as many signing from one
     # would meet its limit), and with one who did not agree to be named.
     for n, (first, last, postcode) in sorted(enumerate(SIGNERS_IN_PACK_ORDER), key=lambda item: item[1][1][::-1]):
         fields = {"first_name": first, "last_name": last, "postcode": postcode, "show_name": "on"}
-        confirmed(campaign, email=f"s{n}@example.org", ip=f"203.0.113.{n + 10}", **fields)
-    confirmed(campaign, first_name="Hidden", last_name="Aaron", postcode="E1 6AN", email="hidden@example.org")
+        stored(campaign, email=f"s{n}@example.org", ip=f"203.0.113.{n + 10}", **fields)
+    stored(campaign, first_name="Hidden", last_name="Aaron", postcode="E1 6AN", email="hidden@example.org")
     return [f"{first} {last}" for first, last, _ in SIGNERS_IN_PACK_ORDER]
 
 
@@ -315,9 +315,9 @@ def test_the_pdf_holds_every_name_in_every_script_in_order_with_a_glyph_for_ever
 
 @pytest.mark.slow
 def test_a_letter_no_font_has_is_counted_in_the_log_but_not_written_there(
-    campaign, confirmed, manager, immediate_tasks, caplog
+    campaign, stored, manager, immediate_tasks, caplog
 ):
-    confirmed(campaign, first_name="Asha", last_name="Pa\ue000tel", show_name="on")  # a private-use character
+    stored(campaign, first_name="Asha", last_name="Pa\ue000tel", show_name="on")  # a private-use character
 
     with caplog.at_level(logging.DEBUG):
         build_pdf(manager, immediate_tasks)

@@ -160,7 +160,7 @@ def test_moderators_see_demo_rows_as_demo_and_invalidating_a_burst_moves_the_cou
     before = api_count(client, campaign)["count"]
 
     listed = moderator.get("/admin/petition/signature/", {"is_demo__exact": "1"}).content.decode()
-    assert "Confirmed <span class=\"quiet\">(demo)</span>" in listed
+    assert 'Confirmed <span class="quiet">(demo)</span>' in listed
 
     burst = Signature.objects.filter(email_domain="quickinbox.example")
     counted = burst.filter(status="confirmed").count()

@@ -47,8 +47,8 @@ def bulk_signatures(campaign, count, confirmed_at=None, **fields):
     )
 
 
-def test_the_export_lists_confirmed_signatures_with_the_chosen_columns(campaign, confirmed, sign, manager):
-    confirmed(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
+def test_the_export_lists_confirmed_signatures_with_the_chosen_columns(campaign, stored, sign, manager):
+    stored(campaign, first_name="Asha", last_name="Patel", email="a@example.org", postcode="EH1 1YZ", show_name="on")
     sign(campaign, email="pending@example.org", show_name="on")
 
     response, body = download(manager, ["name", "postcode_district", "postcode_area", "region", "country", "signed"])
@@ -73,10 +73,10 @@ def test_the_signing_day_is_the_day_in_the_uk(campaign, manager):
     assert body.removeprefix("\ufeff").splitlines() == ["Signed on", "2026-07-02"]
 
 
-def test_cells_that_a_spreadsheet_would_run_are_neutralised(campaign, confirmed, manager):
+def test_cells_that_a_spreadsheet_would_run_are_neutralised(campaign, stored, manager):
     # (A name carrying a link or an address is never in the export at all: petition.names.)
-    confirmed(campaign, first_name='=CONCAT("A",1)', last_name="+1", email="a@example.org", show_name="on")
-    confirmed(campaign, first_name="-SUM(A1)", last_name="-2", email="b@example.org", show_name="on")
+    stored(campaign, first_name='=CONCAT("A",1)', last_name="+1", email="a@example.org", show_name="on")
+    stored(campaign, first_name="-SUM(A1)", last_name="-2", email="b@example.org", show_name="on")
 
     _, body = download(manager, ["name"])
 
@@ -120,8 +120,8 @@ def test_an_ordinary_cell_is_left_as_it_is(cell):
     assert spreadsheet_safe(cell) == cell
 
 
-def test_disguised_formulas_in_names_and_messages_are_neutralised_in_the_export(campaign, confirmed, manager):
-    signature = confirmed(
+def test_disguised_formulas_in_names_and_messages_are_neutralised_in_the_export(campaign, stored, manager):
+    signature = stored(
         campaign,
         first_name='\ufeff＝CONCAT("A",1)',
         last_name="Patel",
@@ -137,9 +137,9 @@ def test_disguised_formulas_in_names_and_messages_are_neutralised_in_the_export(
     assert row == ['\'\ufeff＝CONCAT("A",1) Patel', "'\u200b＠SUM(A1)"]
 
 
-def test_only_approved_messages_are_exported(campaign, confirmed, manager):
-    approved = confirmed(campaign, email="a@example.org", message="Please act")
-    confirmed(campaign, email="b@example.org", message="Not yet read")
+def test_only_approved_messages_are_exported(campaign, stored, manager):
+    approved = stored(campaign, email="a@example.org", message="Please act")
+    stored(campaign, email="b@example.org", message="Not yet read")
     Signature.objects.filter(pk=approved.pk).update(message_status="approved")
 
     _, body = download(manager, ["message"])
@@ -147,8 +147,8 @@ def test_only_approved_messages_are_exported(campaign, confirmed, manager):
     assert "Please act" in body and "Not yet read" not in body
 
 
-def test_every_export_is_audited(campaign, confirmed, manager):
-    confirmed(campaign)
+def test_every_export_is_audited(campaign, stored, manager):
+    stored(campaign)
 
     download(manager, ["name", "region"])
 
@@ -157,10 +157,10 @@ def test_every_export_is_audited(campaign, confirmed, manager):
     assert entry.details["columns"] == ["name", "region"]
 
 
-def test_the_export_page_says_what_will_be_exported_and_posts_to_download(campaign, confirmed, manager, settings):
+def test_the_export_page_says_what_will_be_exported_and_posts_to_download(campaign, stored, manager, settings):
     settings.COUNT_CACHE_SECONDS = 0
-    confirmed(campaign, email="a@example.org")
-    confirmed(campaign, email="b@example.org")
+    stored(campaign, email="a@example.org")
+    stored(campaign, email="b@example.org")
 
     page = manager.get(EXPORT).content.decode()
 
@@ -173,8 +173,8 @@ def test_the_export_page_says_what_will_be_exported_and_posts_to_download(campai
 
 
 @pytest.mark.parametrize("query", [{}, {"columns": ["name", "region"], "download": "1"}])
-def test_opening_the_export_page_exports_nothing_and_writes_no_audit_entry(campaign, confirmed, manager, query):
-    confirmed(campaign)
+def test_opening_the_export_page_exports_nothing_and_writes_no_audit_entry(campaign, stored, manager, query):
+    stored(campaign)
 
     response = manager.get(EXPORT, query)
 
@@ -183,8 +183,8 @@ def test_opening_the_export_page_exports_nothing_and_writes_no_audit_entry(campa
     assert not AuditEntry.objects.exists()
 
 
-def test_the_download_needs_the_pages_csrf_token(campaign, confirmed, manager):
-    confirmed(campaign)
+def test_the_download_needs_the_pages_csrf_token(campaign, stored, manager):
+    stored(campaign)
     manager.handler.enforce_csrf_checks = True
 
     response = manager.post(EXPORT, {"columns": ["name"]})
@@ -201,12 +201,12 @@ def test_a_download_without_a_column_shows_the_page_again(campaign, manager):
 
 
 @pytest.mark.parametrize("groups", [[], ["Moderators"]])
-def test_staff_without_the_export_permission_cannot_export(campaign, confirmed, groups):
+def test_staff_without_the_export_permission_cannot_export(campaign, stored, groups):
     user = User.objects.create_user("someone", password="x", is_staff=True)
     user.groups.set(Group.objects.filter(name__in=groups))
     client = Client()
     sign_in(client, user)
-    confirmed(campaign)
+    stored(campaign)
 
     assert client.get(EXPORT).status_code == 403
     assert client.post(EXPORT, {"columns": ["name"]}).status_code == 403

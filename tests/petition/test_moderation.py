@@ -5,13 +5,6 @@ import pytest
 from petition import counting
 from petition.models import AuditEntry, OutgoingEmail, Signature
 
-
-@pytest.fixture
-def confirmed(stored):
-    """Confirmed signers, stored without the pages and the email between: these tests are about moderating them."""
-    return stored
-
-
 CHANGELIST = "/admin/petition/signature/"
 
 
@@ -24,9 +17,9 @@ def act(client, action, signatures, **extra):
     return client.post(CHANGELIST, data)
 
 
-def test_invalidating_asks_for_a_reason_first_and_changes_nothing_until_given(campaign, confirmed, moderator):
+def test_invalidating_asks_for_a_reason_first_and_changes_nothing_until_given(campaign, stored, moderator):
     client = moderator
-    signature = confirmed(campaign)
+    signature = stored(campaign)
 
     response = act(client, "invalidate", [signature])
 
@@ -40,10 +33,10 @@ def test_invalidating_asks_for_a_reason_first_and_changes_nothing_until_given(ca
     assert not AuditEntry.objects.exists()
 
 
-def test_invalidating_takes_signatures_off_the_count_and_is_audited(campaign, confirmed, sign, moderator):
+def test_invalidating_takes_signatures_off_the_count_and_is_audited(campaign, stored, sign, moderator):
     client, user = moderator, moderator.user
-    first = confirmed(campaign, email="a@example.org")
-    second = confirmed(campaign, email="b@example.org")
+    first = stored(campaign, email="a@example.org")
+    second = stored(campaign, email="b@example.org")
     sign(campaign, email="pending@example.org")
     pending = Signature.objects.get(email="pending@example.org")
 
@@ -60,9 +53,9 @@ def test_invalidating_takes_signatures_off_the_count_and_is_audited(campaign, co
     assert sorted(entry.details["signatures"]) == sorted([first.pk, pending.pk])
 
 
-def test_restoring_puts_confirmed_signatures_back_on_the_count(campaign, confirmed, sign, moderator):
+def test_restoring_puts_confirmed_signatures_back_on_the_count(campaign, stored, sign, moderator):
     client = moderator
-    signature = confirmed(campaign)
+    signature = stored(campaign)
     sign(campaign, email="pending@example.org")
     pending = Signature.objects.get(email="pending@example.org")
     act(client, "invalidate", [signature, pending], reason="spam", apply="1")
@@ -75,9 +68,9 @@ def test_restoring_puts_confirmed_signatures_back_on_the_count(campaign, confirm
     assert list(AuditEntry.objects.values_list("action", "count")) == [("restore", 2), ("invalidate", 2)]
 
 
-def test_invalidating_twice_changes_the_count_once(campaign, confirmed, moderator):
+def test_invalidating_twice_changes_the_count_once(campaign, stored, moderator):
     client = moderator
-    signature = confirmed(campaign)
+    signature = stored(campaign)
 
     act(client, "invalidate", [signature], reason="spam", apply="1")
     act(client, "invalidate", [signature], reason="spam", apply="1")
@@ -86,10 +79,10 @@ def test_invalidating_twice_changes_the_count_once(campaign, confirmed, moderato
     assert counting.recount(campaign) == (0, 0)
 
 
-def test_approved_messages_are_shown_publicly_and_hidden_ones_are_not(campaign, confirmed, moderator, client):
+def test_approved_messages_are_shown_publicly_and_hidden_ones_are_not(campaign, stored, moderator, client):
     mod_client = moderator
-    kind = confirmed(campaign, email="a@example.org", message="Protect children now", show_name="on")
-    rude = confirmed(campaign, email="b@example.org", message="Something rude", show_name="on")
+    kind = stored(campaign, email="a@example.org", message="Protect children now", show_name="on")
+    rude = stored(campaign, email="b@example.org", message="Something rude", show_name="on")
 
     mod_client.post("/admin/petition/signature/queue/", {"bulk": "approve", "selected": [kind.pk, rude.pk]})
     act(mod_client, "hide_messages", [rude], note="abusive", apply="1")
@@ -100,9 +93,9 @@ def test_approved_messages_are_shown_publicly_and_hidden_ones_are_not(campaign, 
     assert list(AuditEntry.objects.values_list("action", "count")) == [("hide_message", 1), ("approve_message", 2)]
 
 
-def test_erasing_removes_personal_data_but_keeps_the_count(campaign, confirmed, sign, moderator):
+def test_erasing_removes_personal_data_but_keeps_the_count(campaign, stored, sign, moderator):
     client = moderator
-    signature = confirmed(campaign, email="a@example.org", first_name="Asha", postcode="EH1 1YZ", message="Hi")
+    signature = stored(campaign, email="a@example.org", first_name="Asha", postcode="EH1 1YZ", message="Hi")
     sign(campaign, email="pending@example.org")
     pending = Signature.objects.get(email="pending@example.org")
 
@@ -117,9 +110,9 @@ def test_erasing_removes_personal_data_but_keeps_the_count(campaign, confirmed, 
     assert counting.recount(campaign) == (1, 1)
 
 
-def test_resending_queues_a_confirmation_for_pending_signatures_only(campaign, confirmed, sign, moderator):
+def test_resending_queues_a_confirmation_for_pending_signatures_only(campaign, stored, sign, moderator):
     client = moderator
-    done = confirmed(campaign, email="a@example.org")
+    done = stored(campaign, email="a@example.org")
     sign(campaign, email="b@example.org")
     pending = Signature.objects.get(email="b@example.org")
 
@@ -129,9 +122,9 @@ def test_resending_queues_a_confirmation_for_pending_signatures_only(campaign, c
     assert OutgoingEmail.objects.filter(signature=done).count() == 1
 
 
-def test_signature_list_never_shows_an_email_address_in_the_list(campaign, confirmed, moderator):
+def test_signature_list_never_shows_an_email_address_in_the_list(campaign, stored, moderator):
     client = moderator
-    confirmed(campaign, email="private@example.org", first_name="Asha", last_name="Patel")
+    stored(campaign, email="private@example.org", first_name="Asha", last_name="Patel")
 
     page = client.get(CHANGELIST).content.decode()
 
@@ -139,26 +132,26 @@ def test_signature_list_never_shows_an_email_address_in_the_list(campaign, confi
     assert "private@example.org" not in page
 
 
-def test_names_with_markup_are_text_in_the_admin(campaign, confirmed, moderator):
+def test_names_with_markup_are_text_in_the_admin(campaign, stored, moderator):
     client = moderator
-    confirmed(campaign, email="x@example.org", first_name="<script>alert(1)</script>")
+    stored(campaign, email="x@example.org", first_name="<script>alert(1)</script>")
 
     page = client.get(CHANGELIST).content.decode()
 
     assert "<script>alert(1)</script>" not in page
 
 
-def test_staff_with_no_group_see_no_signatures(campaign, confirmed, staff):
+def test_staff_with_no_group_see_no_signatures(campaign, stored, staff):
     client = staff()
-    confirmed(campaign)
+    stored(campaign)
 
     assert client.get(CHANGELIST).status_code == 403
     assert client.get("/admin/petition/auditentry/").status_code == 403
 
 
-def test_campaign_managers_see_signatures_but_cannot_moderate_them(campaign, confirmed, staff):
+def test_campaign_managers_see_signatures_but_cannot_moderate_them(campaign, stored, staff):
     client = staff("Campaign managers", username="manager")
-    signature = confirmed(campaign)
+    signature = stored(campaign)
 
     page = client.get(CHANGELIST).content.decode()
     response = act(client, "invalidate", [signature], reason="spam", apply="1")
@@ -175,9 +168,9 @@ def test_moderators_cannot_edit_campaigns(campaign, moderator):
     assert response.status_code == 403
 
 
-def test_nobody_can_edit_or_delete_the_audit_log(campaign, confirmed, moderator, admin_client):
+def test_nobody_can_edit_or_delete_the_audit_log(campaign, stored, moderator, admin_client):
     client = moderator
-    act(client, "invalidate", [confirmed(campaign)], reason="spam", apply="1")
+    act(client, "invalidate", [stored(campaign)], reason="spam", apply="1")
     entry = AuditEntry.objects.get()
 
     assert admin_client.get("/admin/petition/auditentry/").status_code == 200
@@ -187,10 +180,10 @@ def test_nobody_can_edit_or_delete_the_audit_log(campaign, confirmed, moderator,
     assert entry.reason == "Spam."
 
 
-def test_the_list_finds_signatures_by_exact_email_and_filters_by_message(campaign, confirmed, moderator):
+def test_the_list_finds_signatures_by_exact_email_and_filters_by_message(campaign, stored, moderator):
     client = moderator
-    confirmed(campaign, email="Asha.Patel@Example.org", first_name="Asha", message="Hello")
-    confirmed(campaign, email="other@example.org", first_name="Bea")
+    stored(campaign, email="Asha.Patel@Example.org", first_name="Asha", message="Hello")
+    stored(campaign, email="other@example.org", first_name="Bea")
 
     found = client.get(CHANGELIST, {"q": "asha.patel@example.org"}).content.decode()
     with_message = client.get(CHANGELIST, {"has_message": "yes"}).content.decode()
@@ -199,18 +192,18 @@ def test_the_list_finds_signatures_by_exact_email_and_filters_by_message(campaig
     assert "Asha Patel" in with_message and "Bea Patel" not in with_message
 
 
-def test_the_list_takes_a_fixed_number_of_queries(campaign, confirmed, moderator, django_assert_max_num_queries):
+def test_the_list_takes_a_fixed_number_of_queries(campaign, stored, moderator, django_assert_max_num_queries):
     client = moderator
     for i in range(5):
-        confirmed(campaign, email=f"p{i}@example.org", ip=f"192.0.2.{i}")
+        stored(campaign, email=f"p{i}@example.org", ip=f"192.0.2.{i}")
 
     with django_assert_max_num_queries(12):
         assert client.get(CHANGELIST).status_code == 200
 
 
-def test_the_list_filters_by_email_domain(campaign, confirmed, moderator):
-    confirmed(campaign, email="bot@spam.example", first_name="Bot")
-    confirmed(campaign, email="real@example.org", first_name="Real")
+def test_the_list_filters_by_email_domain(campaign, stored, moderator):
+    stored(campaign, email="bot@spam.example", first_name="Bot")
+    stored(campaign, email="real@example.org", first_name="Real")
 
     page = moderator.get(CHANGELIST, {"email_domain": "SPAM.example"}).content.decode()
 
@@ -219,8 +212,8 @@ def test_the_list_filters_by_email_domain(campaign, confirmed, moderator):
 
 
 @pytest.mark.parametrize("typed", ["\x00", "spam\x00.example", "☃" * 300, "@", " "])
-def test_a_domain_nobody_could_sign_with_finds_nothing_and_breaks_nothing(campaign, confirmed, moderator, typed):
-    confirmed(campaign, email="bot@spam.example", first_name="Bot")
+def test_a_domain_nobody_could_sign_with_finds_nothing_and_breaks_nothing(campaign, stored, moderator, typed):
+    stored(campaign, email="bot@spam.example", first_name="Bot")
 
     response = moderator.get(CHANGELIST, {"email_domain": typed})
 
@@ -229,10 +222,10 @@ def test_a_domain_nobody_could_sign_with_finds_nothing_and_breaks_nothing(campai
 
 
 def test_the_list_filters_by_region_from_the_region_table_not_from_the_rows(
-    campaign, confirmed, moderator, django_assert_max_num_queries
+    campaign, stored, moderator, django_assert_max_num_queries
 ):
-    confirmed(campaign, email="scot@example.org", first_name="Morag", postcode="EH1 1YZ")
-    confirmed(campaign, email="south@example.org", first_name="Sam", postcode="BN1 1AA")
+    stored(campaign, email="scot@example.org", first_name="Morag", postcode="EH1 1YZ")
+    stored(campaign, email="south@example.org", first_name="Sam", postcode="BN1 1AA")
 
     with django_assert_max_num_queries(12) as queries:
         page = moderator.get(CHANGELIST, {"region": "scotland"}).content.decode()

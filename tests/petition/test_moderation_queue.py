@@ -10,13 +10,6 @@ from django.utils import timezone
 from petition import moderation
 from petition.models import AuditEntry, Signature
 
-
-@pytest.fixture
-def confirmed(stored):
-    """Confirmed signers, stored without the pages and the email between: these tests are about moderating them."""
-    return stored
-
-
 QUEUE = "/admin/petition/signature/queue/"
 
 
@@ -26,10 +19,10 @@ def age(signature, hours):
 
 
 def test_the_queue_shows_each_confirmed_signers_message_in_full_as_the_public_would_see_its_signer(
-    campaign, confirmed, sign, moderator
+    campaign, stored, sign, moderator
 ):
     message = "Please act now. " * 30  # 480 characters: all of them on screen
-    confirmed(campaign, email="asha@example.org", first_name="Asha", last_name="Patel", show_name="on", message=message)
+    stored(campaign, email="asha@example.org", first_name="Asha", last_name="Patel", show_name="on", message=message)
     sign(campaign, email="stranger@example.org", message="Buy cheap followers at spam.example")
 
     response = moderator.get(QUEUE)
@@ -43,9 +36,9 @@ def test_the_queue_shows_each_confirmed_signers_message_in_full_as_the_public_wo
     assert "asha@example.org" not in page and "Patel" not in page
 
 
-def test_a_signer_who_is_not_named_publicly_shows_as_the_campaign_page_shows_them(campaign, confirmed, moderator):
-    confirmed(campaign, email="a@example.org", first_name="Quiet", message="Unnamed but here")
-    confirmed(campaign, email="b@example.org", first_name="www.spam.example", show_name="on", message="Hello")
+def test_a_signer_who_is_not_named_publicly_shows_as_the_campaign_page_shows_them(campaign, stored, moderator):
+    stored(campaign, email="a@example.org", first_name="Quiet", message="Unnamed but here")
+    stored(campaign, email="b@example.org", first_name="www.spam.example", show_name="on", message="Hello")
 
     page = moderator.get(QUEUE).content.decode()
 
@@ -53,9 +46,9 @@ def test_a_signer_who_is_not_named_publicly_shows_as_the_campaign_page_shows_the
     assert "Quiet" not in page and "www.spam.example" not in page
 
 
-def test_the_oldest_message_comes_first(campaign, confirmed, moderator):
-    newer = confirmed(campaign, email="a@example.org", message="The newer one")
-    older = confirmed(campaign, email="b@example.org", message="The older one")
+def test_the_oldest_message_comes_first(campaign, stored, moderator):
+    newer = stored(campaign, email="a@example.org", message="The newer one")
+    older = stored(campaign, email="b@example.org", message="The older one")
     age(newer, 1)
     age(older, 2)
 
@@ -64,9 +57,9 @@ def test_the_oldest_message_comes_first(campaign, confirmed, moderator):
     assert page.index("The older one") < page.index("The newer one")
 
 
-def test_approving_a_row_puts_its_message_on_the_campaign_page_and_audits_it(campaign, confirmed, moderator, client):
-    chosen = confirmed(campaign, email="a@example.org", message="Protect children now", show_name="on")
-    other = confirmed(campaign, email="b@example.org", message="Still waiting", show_name="on")
+def test_approving_a_row_puts_its_message_on_the_campaign_page_and_audits_it(campaign, stored, moderator, client):
+    chosen = stored(campaign, email="a@example.org", message="Protect children now", show_name="on")
+    other = stored(campaign, email="b@example.org", message="Still waiting", show_name="on")
 
     response = moderator.post(QUEUE, {"approve": chosen.pk, "shown": [chosen.pk, other.pk]})
 
@@ -86,8 +79,8 @@ def test_approving_a_row_puts_its_message_on_the_campaign_page_and_audits_it(cam
     assert "Protect children now" not in moderator.get(QUEUE).content.decode()
 
 
-def test_hiding_a_row_keeps_its_message_off_the_campaign_page_and_audits_it(campaign, confirmed, moderator, client):
-    rude = confirmed(campaign, email="a@example.org", message="Something rude", show_name="on")
+def test_hiding_a_row_keeps_its_message_off_the_campaign_page_and_audits_it(campaign, stored, moderator, client):
+    rude = stored(campaign, email="a@example.org", message="Something rude", show_name="on")
 
     moderator.post(QUEUE, {"hide": rude.pk})
 
@@ -97,10 +90,10 @@ def test_hiding_a_row_keeps_its_message_off_the_campaign_page_and_audits_it(camp
     assert "Something rude" not in moderator.get(QUEUE).content.decode()
 
 
-def test_the_selected_messages_are_approved_or_hidden_together(campaign, confirmed, moderator, client):
-    kind = confirmed(campaign, email="a@example.org", message="Kind words", show_name="on")
-    warm = confirmed(campaign, email="b@example.org", message="Warm words", show_name="on")
-    rude = confirmed(campaign, email="c@example.org", message="Rude words", show_name="on")
+def test_the_selected_messages_are_approved_or_hidden_together(campaign, stored, moderator, client):
+    kind = stored(campaign, email="a@example.org", message="Kind words", show_name="on")
+    warm = stored(campaign, email="b@example.org", message="Warm words", show_name="on")
+    rude = stored(campaign, email="c@example.org", message="Rude words", show_name="on")
     shown = [kind.pk, warm.pk, rude.pk]
 
     moderator.post(QUEUE, {"bulk": "approve", "selected": [kind.pk, warm.pk], "shown": shown})
@@ -116,16 +109,16 @@ def test_the_selected_messages_are_approved_or_hidden_together(campaign, confirm
 
 
 def test_approve_all_on_this_page_approves_only_the_messages_that_were_on_screen(
-    campaign, confirmed, moderator, monkeypatch
+    campaign, stored, moderator, monkeypatch
 ):
     monkeypatch.setattr(moderation, "PER_PAGE", 2)
-    signatures = [confirmed(campaign, email=f"s{i}@example.org", message=f"Message {i}") for i in range(3)]
+    signatures = [stored(campaign, email=f"s{i}@example.org", message=f"Message {i}") for i in range(3)]
     for hours, signature in zip((3, 2, 1), signatures, strict=True):
         age(signature, hours)
     page = moderator.get(QUEUE)
     shown = [entry["pk"] for entry in page.context["entries"]]
     assert "Approve all 2 on this page" in page.content.decode()
-    late = confirmed(campaign, email="late@example.org", message="Arrived while reading")
+    late = stored(campaign, email="late@example.org", message="Arrived while reading")
     age(late, 4)  # older than the rest, yet never on the moderator's screen
 
     moderator.post(QUEUE, {"bulk": "approve-shown", "shown": shown})
@@ -135,8 +128,8 @@ def test_approve_all_on_this_page_approves_only_the_messages_that_were_on_screen
     assert approved == set(shown)
 
 
-def test_selecting_nothing_changes_nothing_and_says_so(campaign, confirmed, moderator):
-    confirmed(campaign, email="a@example.org", message="Waiting")
+def test_selecting_nothing_changes_nothing_and_says_so(campaign, stored, moderator):
+    stored(campaign, email="a@example.org", message="Waiting")
 
     response = moderator.post(QUEUE, {"bulk": "approve", "shown": ["1"]}, follow=True)
 
@@ -147,11 +140,11 @@ def test_selecting_nothing_changes_nothing_and_says_so(campaign, confirmed, mode
 
 @pytest.mark.parametrize("forged", ["approve", "hide"])
 def test_a_message_of_an_unconfirmed_or_invalidated_signer_cannot_be_decided_from_the_queue(
-    campaign, sign, confirmed, moderator, forged
+    campaign, sign, stored, moderator, forged
 ):
     sign(campaign, email="pending@example.org", message="Unconfirmed")
     pending = Signature.objects.get(email="pending@example.org")
-    invalid = confirmed(campaign, email="bot@example.org", message="Invalidated")
+    invalid = stored(campaign, email="bot@example.org", message="Invalidated")
     Signature.objects.filter(pk=invalid.pk).update(
         status="invalidated", invalidated_at=timezone.now(), invalidation_reason="spam"
     )
@@ -163,10 +156,10 @@ def test_a_message_of_an_unconfirmed_or_invalidated_signer_cannot_be_decided_fro
     assert not AuditEntry.objects.filter(count__gt=0).exists()
 
 
-def test_the_queue_pages_fifty_at_a_time(campaign, confirmed, moderator, monkeypatch):
+def test_the_queue_pages_fifty_at_a_time(campaign, stored, moderator, monkeypatch):
     monkeypatch.setattr(moderation, "PER_PAGE", 2)
     for i in range(3):
-        age(confirmed(campaign, email=f"s{i}@example.org", message=f"Message {i}"), 3 - i)
+        age(stored(campaign, email=f"s{i}@example.org", message=f"Message {i}"), 3 - i)
 
     first = moderator.get(QUEUE).content.decode()
     second = moderator.get(QUEUE, {"page": 2}).content.decode()
@@ -176,23 +169,23 @@ def test_the_queue_pages_fifty_at_a_time(campaign, confirmed, moderator, monkeyp
     assert "<strong>3</strong> messages waiting" in second
 
 
-def test_the_queue_takes_a_fixed_number_of_queries(campaign, confirmed, moderator):
+def test_the_queue_takes_a_fixed_number_of_queries(campaign, stored, moderator):
     def queries_for_the_queue():
         with CaptureQueriesContext(connection) as queries:
             assert moderator.get(QUEUE).status_code == 200
         return len(queries)
 
-    confirmed(campaign, email="s0@example.org", message="Message 0")
+    stored(campaign, email="s0@example.org", message="Message 0")
     with_one = queries_for_the_queue()
     for i in range(1, 6):
-        confirmed(campaign, email=f"s{i}@example.org", message=f"Message {i}")
+        stored(campaign, email=f"s{i}@example.org", message=f"Message {i}")
 
     # The same however many wait; the staff session's second factor and its sliding expiry cost a few.
     assert queries_for_the_queue() == with_one <= 12
 
 
-def test_campaign_managers_cannot_moderate_and_are_told_why(campaign, confirmed, manager):
-    signature = confirmed(campaign, email="a@example.org", message="Waiting")
+def test_campaign_managers_cannot_moderate_and_are_told_why(campaign, stored, manager):
+    signature = stored(campaign, email="a@example.org", message="Waiting")
 
     refused = manager.get(QUEUE)
     manager.post(QUEUE, {"approve": signature.pk})
@@ -204,8 +197,8 @@ def test_campaign_managers_cannot_moderate_and_are_told_why(campaign, confirmed,
     assert Signature.objects.get().message_status == "pending"
 
 
-def test_the_signature_list_no_longer_approves_messages_in_bulk(campaign, confirmed, moderator):
-    confirmed(campaign, email="a@example.org", message="Waiting")
+def test_the_signature_list_no_longer_approves_messages_in_bulk(campaign, stored, moderator):
+    stored(campaign, email="a@example.org", message="Waiting")
 
     page = moderator.get("/admin/petition/signature/").content.decode()
 

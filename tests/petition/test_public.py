@@ -8,10 +8,10 @@ from django.utils.html import escape
 from petition import counting
 
 
-def test_campaign_page_shows_the_verified_count_and_progress(campaign, confirmed, sign, client, settings):
+def test_campaign_page_shows_the_verified_count_and_progress(campaign, stored, sign, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
     settings.PAGE_CACHE_SECONDS = 0
-    confirmed(campaign, email="a@example.org")
+    stored(campaign, email="a@example.org")
     sign(campaign, email="pending@example.org")
 
     page = client.get("/c/letter/").content.decode()
@@ -22,12 +22,12 @@ def test_campaign_page_shows_the_verified_count_and_progress(campaign, confirmed
     assert '<link rel="alternate" type="application/json" href="/api/campaigns/letter.json">' in page
 
 
-def test_passing_the_goal_moves_the_bar_to_the_next_milestone(make_campaign, confirmed, client, settings):
+def test_passing_the_goal_moves_the_bar_to_the_next_milestone(make_campaign, stored, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
     settings.PAGE_CACHE_SECONDS = 0
     small = make_campaign(slug="small", signature_goal=2)
-    confirmed(small, email="a@example.org")
-    confirmed(small, email="b@example.org")
+    stored(small, email="a@example.org")
+    stored(small, email="b@example.org")
 
     page = client.get("/c/small/").content.decode()
 
@@ -35,12 +35,10 @@ def test_passing_the_goal_moves_the_bar_to_the_next_milestone(make_campaign, con
     assert "we passed our goal of 2, now for 5" in page
 
 
-def test_recent_signers_who_agreed_are_shown_by_first_name_initial_and_area(campaign, confirmed, client):
-    confirmed(
-        campaign, first_name="Asha", last_name="Patel", email="asha@example.org", postcode="BN1 1AA", show_name="on"
-    )
-    confirmed(campaign, first_name="Hidden", last_name="Person", email="hidden@example.org")
-    confirmed(
+def test_recent_signers_who_agreed_are_shown_by_first_name_initial_and_area(campaign, stored, client):
+    stored(campaign, first_name="Asha", last_name="Patel", email="asha@example.org", postcode="BN1 1AA", show_name="on")
+    stored(campaign, first_name="Hidden", last_name="Person", email="hidden@example.org")
+    stored(
         campaign,
         first_name="Marie",
         last_name="Curie",
@@ -59,8 +57,8 @@ def test_recent_signers_who_agreed_are_shown_by_first_name_initial_and_area(camp
     assert "asha@example.org" not in page and "BN1 1AA" not in page and "Patel" not in page
 
 
-def test_names_are_shown_as_text(campaign, confirmed, client):
-    confirmed(campaign, first_name='Zoë "Z" O\'Brien & co', last_name="Smith", email="x@example.org", show_name="on")
+def test_names_are_shown_as_text(campaign, stored, client):
+    stored(campaign, first_name='Zoë "Z" O\'Brien & co', last_name="Smith", email="x@example.org", show_name="on")
 
     page = client.get("/c/letter/").content.decode()
 
@@ -78,9 +76,9 @@ def test_names_are_shown_as_text(campaign, confirmed, client):
         "ｗｗｗ．cheap．example",  # full-width
     ],
 )
-def test_names_carrying_links_addresses_or_markup_are_never_listed_but_still_count(campaign, confirmed, client, name):
-    confirmed(campaign, first_name=name, email="x@example.org", show_name="on")
-    confirmed(campaign, first_name="Asha", email="y@example.org", show_name="on")
+def test_names_carrying_links_addresses_or_markup_are_never_listed_but_still_count(campaign, stored, client, name):
+    stored(campaign, first_name=name, email="x@example.org", show_name="on")
+    stored(campaign, first_name="Asha", email="y@example.org", show_name="on")
 
     page = client.get("/c/letter/").content.decode()
 
@@ -89,12 +87,12 @@ def test_names_carrying_links_addresses_or_markup_are_never_listed_but_still_cou
     assert counting.totals(campaign).count == 2
 
 
-def test_the_regional_chart_is_drawn_on_the_server(campaign, confirmed, client, settings):
+def test_the_regional_chart_is_drawn_on_the_server(campaign, stored, client, settings):
     settings.COUNT_CACHE_SECONDS = 0
     settings.PAGE_CACHE_SECONDS = 0
-    confirmed(campaign, email="a@example.org", postcode="EH1 1YZ")
-    confirmed(campaign, email="b@example.org", postcode="EH2 2ER")
-    confirmed(campaign, email="c@example.org", postcode="CF10 1AA")
+    stored(campaign, email="a@example.org", postcode="EH1 1YZ")
+    stored(campaign, email="b@example.org", postcode="EH2 2ER")
+    stored(campaign, email="c@example.org", postcode="CF10 1AA")
 
     page = client.get("/c/letter/").content.decode()
 
@@ -104,17 +102,17 @@ def test_the_regional_chart_is_drawn_on_the_server(campaign, confirmed, client, 
     assert re.search(r'London</span>\s*<svg[^>]*>\s*<rect [^>]*width="0\.0"', chart)
 
 
-def test_a_message_is_not_public_before_moderation(campaign, confirmed, client):
-    confirmed(campaign, email="a@example.org", message="Do it now, minister", show_name="on")
+def test_a_message_is_not_public_before_moderation(campaign, stored, client):
+    stored(campaign, email="a@example.org", message="Do it now, minister", show_name="on")
     assert "Do it now, minister" not in client.get("/c/letter/").content.decode()
 
 
 @pytest.mark.slow
 def test_the_campaign_page_costs_the_same_however_many_have_signed(
-    campaign, confirmed, client, django_assert_max_num_queries
+    campaign, stored, client, django_assert_max_num_queries
 ):
     for i in range(10):
-        confirmed(campaign, email=f"p{i}@example.org", show_name="on", ip=f"192.0.2.{i}")
+        stored(campaign, email=f"p{i}@example.org", show_name="on", ip=f"192.0.2.{i}")
     # As tests/campaign/test_pages.py counts them: the same 8 however many have signed.
     with django_assert_max_num_queries(8):
         client.get("/c/letter/")
