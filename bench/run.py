@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import timing  # noqa: E402
+from bench.cpu import Meter, postmaster_pid  # noqa: E402
 from bench.database import filled_database  # noqa: E402
 from bench.stack import PYTHON, SLUG, Stack  # noqa: E402
 
@@ -131,9 +132,10 @@ def read_with_wrk(port, seconds, connections, paths):
 class Signers:
     """Signers from Python threads, each request recorded, for the drills that must know who was answered."""
 
-    def __init__(self, session, prefix):
+    def __init__(self, session, prefix, path=SIGN):
         self.cookie, self.body, _ = session
         self.prefix = prefix
+        self.path = path
         self.records = []  # (seconds since start, port, email, status, milliseconds)
         self.lock = threading.Lock()
 
@@ -171,7 +173,7 @@ class Signers:
                 body = self.body.replace("EMAIL", urllib.parse.quote(email))
                 began = time.monotonic()
                 try:
-                    connection.request("POST", SIGN, body=body, headers=headers)
+                    connection.request("POST", self.path, body=body, headers=headers)
                     response = connection.getresponse()
                     response.read()
                     status = response.status
@@ -436,12 +438,61 @@ def surge(stack, report, options, session):
     )
 
 
+def whole_cost(stack, report, options):
+    """CPU time of every process of the stack per confirmed signature (signing, confirming, the email), against
+    the floor's per insert: each of N signers signs, confirms and is sent their email, then N floor rows."""
+    signers = 1000 if options.quick else 3000
+    say(f"The whole cost: {signers:,} signers who all confirm, then as many floor inserts, CPU time by process")
+    if not stack.workers:
+        stack.start_workers()
+    session = form_session(A)
+    roots = {
+        "web": lambda: [app.popen.pid for app in stack.apps.values()],
+        "workers": lambda: [worker.popen.pid for worker in stack.workers],
+        "PostgreSQL": lambda: [postmaster_pid(stack.postgres.data)],
+        "Redis": lambda: [stack.redis.popen.pid],
+        "SMTP sink": lambda: [stack.smtp.popen.pid],
+    }
+    # What the stack spends doing nothing (the workers look for due emails twice a second), taken off below.
+    idle, quiet = Meter(roots), 5
+    time.sleep(quiet)
+    idle_rate = {part: seconds / quiet for part, seconds in idle.spent().items()}
+
+    def spent_since(meter, started):
+        elapsed = time.monotonic() - started
+        return {part: max(0.0, seconds - idle_rate[part] * elapsed) for part, seconds in meter.spent().items()}
+
+    meter, started, emails = Meter(roots), time.monotonic(), len(stack.sent())
+    Signers(session, "cost").run([A], threads=16, total=signers)
+    paths = confirm_paths(stack, "cost-")
+    _, _, _, failures = confirm_all(A, paths, session, 16)
+    drain_outbox(stack)
+    signing = spent_since(meter, started)
+    emails = len(stack.sent()) - emails
+
+    meter, started = Meter(roots), time.monotonic()
+    Signers(session, "cost-floor", path="/bench/floor/").run([A], threads=16, total=signers)
+    floor = spent_since(meter, started)
+
+    confirmed = len(paths) - failures
+    per_signature = sum(signing.values()) / confirmed * 1000
+    per_insert = sum(floor.values()) / signers * 1000
+    parts = ", ".join(f"{part} {seconds / confirmed * 1000:.2f}" for part, seconds in signing.items())
+    report.add(
+        "1. Whole cost",
+        f"{per_signature:.2f} CPU-ms per confirmed signature ({parts}; {emails:,} emails) vs the floor's "
+        f"{per_insert:.2f} per insert = {per_signature / per_insert:.1f}×",
+        "",
+    )
+    say(f"  {per_signature:.2f} CPU-ms per confirmed signature ({parts}), floor {per_insert:.2f} per insert")
+
+
 def profile_signing(stack, report, options):
-    """The sign request taken apart, in one process on the stack's database and Redis (bench/profile.py)."""
+    """The sign request taken apart, in one process on the stack's database and Redis (bench/sign_profile.py)."""
     say("Where a signature's time goes: the sign request and the floor, in one process")
     requests = 500 if options.quick else 2000
     printed = subprocess.run(
-        [PYTHON, "bench/profile.py", "--here", "--requests", str(requests)],
+        [PYTHON, "bench/sign_profile.py", "--here", "--requests", str(requests)],
         cwd=ROOT,
         env=stack.env,
         check=True,
@@ -785,6 +836,8 @@ def main():
         if "surge" in parts:
             with report.timed("1. surge, confirmations, outbox"):
                 surge(stack, report, options, session)
+            with report.timed("1. the whole cost"):
+                whole_cost(stack, report, options)
         if "faults" in parts:
             with report.timed("start: a second app server"):
                 # Started now, so that it is warm when the last drill kills it.
