@@ -162,7 +162,7 @@ bench-sign: venv
 ## bench-profile: where a signature's time goes: the sign request taken apart (each middleware, the CSRF check, the
 ## form, the limits, the insert) in microseconds, beside the floor, in one process on a throwaway PostgreSQL and Redis
 bench-profile: venv
-	$(PY) bench/profile.py $(BENCH_ARGS)
+	$(PY) bench/sign_profile.py $(BENCH_ARGS)
 
 ## bench-timing: whether signing or resending takes longer for an address that has signed than for a new one
 bench-timing: venv

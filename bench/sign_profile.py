@@ -11,16 +11,21 @@ Each request signs with its own address, from its own client address, on a form 
 settings let a form be sent at once and for two hours). Figures are means over --requests after a warm-up;
 queries are counted per request.
 
-Usage: .venv/bin/python bench/profile.py [--requests 2000] [--quick] [--here]
+Usage: .venv/bin/python bench/sign_profile.py [--requests 2000] [--quick] [--here] [--functions N]
+
+--functions N adds cProfile's N functions with the most time of their own over the sign requests (cProfile slows
+every call, so the table's figures are then larger).
 
 With --here it starts nothing and uses the database and Redis its environment names, migrated and with the
 campaign loaded (make bench runs it so on its stack, with the task workers stopped).
 """
 
 import argparse
+import cProfile
 import io
 import itertools
 import os
+import pstats
 import re
 import sys
 import time
@@ -171,7 +176,7 @@ def loaded_form(handler):
     return "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items()), fields
 
 
-def measure(handler, requests, cookie, fields):
+def measure(handler, requests, cookie, fields, profiler=None):
     """Sign `requests` times and insert as many floor rows, interleaved so that the machine's drift falls on both
     alike (after a warm-up). Returns, for each, the mean µs per request, the queries per request, and the time
     spent in each stopwatch and view part."""
@@ -195,8 +200,13 @@ def measure(handler, requests, cookie, fields):
                     spent = parts[path]
                 queries.setdefault(path, 0)
                 body = urlencode({**fields, "email": f"{path.strip('/').replace('/', '-')}-{n}@gmail.com"}).encode()
+                profiling = profiler is not None and path == SIGN and n >= WARM_UP
+                if profiling:
+                    profiler.enable()
                 started = time.perf_counter()
                 status, headers, _ = call(handler, "POST", path, body, cookie, client)
+                if profiling:
+                    profiler.disable()
                 if n >= WARM_UP:
                     totals[path] += time.perf_counter() - started
                 assert status == 302 and "check-your-email" in dict(headers)["Location"], (status, headers)
@@ -222,10 +232,11 @@ def main():
     parser.add_argument("--requests", type=int, default=2000, help="signatures timed after the warm-up (2000)")
     parser.add_argument("--quick", action="store_true", help="500 signatures")
     parser.add_argument("--here", action="store_true", help="on the database and Redis the environment names")
+    parser.add_argument("--functions", type=int, default=0, help="cProfile's top N functions by their own time")
     options = parser.parse_args()
     requests = 500 if options.quick else options.requests
     if options.here:
-        return profile(requests)
+        return profile(requests, options.functions)
 
     from bench.stack import REDIS_PORT, Process, Stack, port_open, wait_for
 
@@ -239,12 +250,12 @@ def main():
         stack.manage("load_campaign")
         stack.manage("collectstatic", "--noinput", "-v0")
         os.environ.update(stack.env)
-        return profile(requests)
+        return profile(requests, options.functions)
     finally:
         stack.stop()
 
 
-def profile(requests):
+def profile(requests, functions=0):
     import django
 
     django.setup()
@@ -260,7 +271,8 @@ def profile(requests):
         with override_settings(MIDDLEWARE=middleware):
             handler = WSGIHandler()
         cookie, fields = loaded_form(handler)
-        measured = measure(handler, requests, cookie, fields)
+        profiler = cProfile.Profile() if functions else None
+        measured = measure(handler, requests, cookie, fields, profiler)
     (sign_us, sign_queries, sign_parts), (floor_us, floor_queries, _) = measured[SIGN], measured[FLOOR]
     rows = breakdown(names, sign_us, requests, sign_parts)
 
@@ -281,6 +293,9 @@ def profile(requests):
         f"One process: signing {1e6 / sign_us:,.0f}/s, the floor {1e6 / floor_us:,.0f}/s "
         f"(signing at {floor_us / sign_us:.0%} of the floor)"
     )
+    if profiler is not None:
+        print()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(functions)
     return 0
 
 
