@@ -53,7 +53,7 @@ from bench.cpu import Meter, postmaster_pid  # noqa: E402
 from bench.database import filled_database  # noqa: E402
 from bench.stack import PYTHON, SLUG, Stack  # noqa: E402
 
-A, B = 8101, 8102
+A, B, C = 8101, 8102, 8103
 # How long the whole of make bench, and of --quick, may take, in seconds (bench/run.py prints each part's share).
 BUDGET, QUICK_BUDGET = 15 * 60, 6 * 60
 # Task workers sending the outbox, as several machines would. Each waits on PostgreSQL and the SMTP sink for part
@@ -601,6 +601,45 @@ def large_tables(stack, report, options):
                     continue
                 worst = int(match[1])
                 report.add(label, f"slowest filter p99 {worst} ms (every filter and search)", "< 500 ms", worst < 500)
+        admin_under_load(stack, report, options, env["DATABASE_URL"])
+
+
+def admin_under_load(stack, report, options, database_url):
+    """The moderator's pages on the same million rows while an attack signs into them through an app server."""
+    say(f"4. Admin list while 32 sign into the same {options.rows:,} signatures")
+    stack.start_app(C, options.workers, env=stack.env | {"DATABASE_URL": database_url})
+    session, stop, runs = form_session(C), threading.Event(), []
+
+    def attack():
+        while not stop.is_set():
+            runs.append(sign_with_wrk(C, 5, 32, session, f"tables-load-{len(runs)}"))
+
+    signing = threading.Thread(target=attack)
+    signing.start()
+    command = [PYTHON, "bench/admin_list.py", "--under-load", "--repeat", "10", "--rows", str(options.rows)]
+    try:
+        out = subprocess.run(
+            [*command, "--database", database_url],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        stop.set()
+        signing.join()
+        stack.apps.pop(C).stop()
+    print(out.stdout.strip(), flush=True)
+    match = re.search(r"Slowest p99: (\d+) ms", out.stdout)
+    if not match:
+        report.add("4. Admin list, under load", f"failed: {out.stderr.strip()[-300:]}", "", False)
+        return
+    worst, rate = int(match[1]), statistics.median(run["rps"] for run in runs)
+    report.add(
+        "4. Admin list, under load",
+        f"list, messages waiting and the moderation queue: slowest p99 {worst} ms while {rate:,.0f} signed/s",
+        "< 500 ms",
+        worst < 500,
+    )
 
 
 def start_second_server(stack, options):

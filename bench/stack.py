@@ -234,7 +234,8 @@ class Stack:
             worker.popen.wait()
         self.workers = []
 
-    def start_app(self, port, workers):
+    def start_app(self, port, workers, env=None):
+        """gunicorn on `port`, on the stack's database unless `env` says another."""
         app = Process(
             [
                 PYTHON,
@@ -252,7 +253,7 @@ class Stack:
                 "--log-level",
                 "warning",
             ],
-            self.env,
+            env or self.env,
             f"{self.workdir}/app-{port}.log",
         ).start()
         self.apps[port] = app
