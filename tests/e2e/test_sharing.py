@@ -52,6 +52,10 @@ def test_from_a_whatsapp_link_to_a_confirmed_signature_shared_by_copying_that_st
 ):
     page = phone_with_clipboard
     page.goto(f"{live_server.url}/c/online-safety-bill/?s=whatsapp")
+    # The first screen of a 360 × 640 phone shows how many have signed, and the way to the form.
+    for first_screen in (page.locator("[data-count]").first, page.get_by_role("link", name="Sign the letter").first):
+        box = first_screen.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 640
     page.get_by_label("First name", exact=True).fill("Asha")
     page.get_by_label("Last name", exact=True).fill("Patel")
     page.get_by_label("Email address", exact=True).fill("asha.patel@example.org")
