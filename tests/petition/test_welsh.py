@@ -224,3 +224,27 @@ def test_welsh_privacy_notice(client, campaign):
     assert "Hysbysiad preifatrwydd" in page
     assert "Sail gyfreithlon:" in page
     assert "Anfonwch e-bost ataf am hynt yr ymgyrch hon" in page
+
+
+@pytest.mark.django_db
+def test_the_shipped_campaign_loads_in_both_languages(client, real_campaign):
+    english = client.get("/c/online-safety-bill/").content.decode()
+    welsh = client.get("/cy/c/online-safety-bill/").content.decode()
+
+    assert "<h1>Put children at the heart of the Online Safety Bill</h1>" in english
+    assert "<h1>Rhowch blant wrth galon y Bil Diogelwch Ar-lein</h1>" in welsh
+    assert "Annwyl Ysgrifennydd Gwladol," in welsh
+    assert "Stori Ben" in welsh
+    assert "Mwy na 100,000" in welsh
+    assert "Dear Secretary of State" not in welsh
+    assert real_campaign.welsh_needs_review
+
+
+@pytest.mark.django_db
+def test_a_text_without_welsh_falls_back_to_english(client, campaign, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+    assert "<h1>Keep children safe online</h1>" in client.get("/cy/c/letter/").content.decode()
+    Campaign.objects.filter(pk=campaign.pk).update(title_cy="Cadw plant yn ddiogel ar-lein")
+    assert "<h1>Cadw plant yn ddiogel ar-lein</h1>" in client.get("/cy/c/letter/").content.decode()
+    assert "<h1>Keep children safe online</h1>" in client.get("/c/letter/").content.decode()
