@@ -13,27 +13,27 @@ from .translation import CAMPAIGN_FIELDS, missing_welsh
 
 
 # Each translated text shows as its English and its Welsh, one under the other (campaign/translation.py).
-class AskInline(TranslationStackedInline):  # type: ignore[misc]
+class AskInline(TranslationStackedInline):
     model = Ask
     extra = 0
     fields = ["position", "title", "explanation"]
 
 
-class FactInline(TranslationStackedInline):  # type: ignore[misc]
+class FactInline(TranslationStackedInline):
     model = Fact
     extra = 0
     fields = [("position", "qualifier", "number", "unit"), "counts", ("area", "period"), "context", "source"]
     autocomplete_fields = ["source"]
 
 
-class StoryInline(TranslationStackedInline):  # type: ignore[misc]
+class StoryInline(TranslationStackedInline):
     model = Story
     extra = 0
     fields = ["position", "title", "body", "names_changed"]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(TranslationAdmin):  # type: ignore[misc]
+class CampaignAdmin(TranslationAdmin):
     list_display = ["title", "slug", "status", "organiser", "welsh", "opens_at", "closes_at", "signature_goal"]
     list_filter = ["status", "organiser", "welsh_needs_review"]
     list_select_related = ["organiser"]
@@ -89,7 +89,7 @@ class CampaignAdmin(TranslationAdmin):  # type: ignore[misc]
 
 
 @admin.register(Source)
-class SourceAdmin(TranslationAdmin):  # type: ignore[misc]
+class SourceAdmin(TranslationAdmin):
     list_display = ["name", "publisher", "published_on"]
     search_fields = ["name", "publisher"]
 

@@ -90,7 +90,7 @@ def clean_address(value: str) -> str:
     cannot make one inbox look like many, and an address we could never send
     to is refused here rather than accepted and left in the outbox.
     """
-    local, _, domain = value.strip().rpartition("@")
+    local, _at, domain = value.strip().rpartition("@")
     if local.startswith('"') or not local.isprintable():
         # Quoted local parts are valid but unused in practice, and some cannot be sent at all.
         raise forms.ValidationError(EMAIL_INVALID, code="invalid")

@@ -111,7 +111,7 @@ def approved_messages(campaign: Campaign, limit: int = 5) -> list[Message]:
         )
         return [
             {
-                "name": _public_name(row),  # "" for a signer not named: the page says "A supporter" in its language
+                "name": _public_name(row) or "",  # "" for a signer not named: the page says "A supporter" in its language
                 "place": _place(row) if _public_name(row) else "",
                 "message": row["message"],
             }

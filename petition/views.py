@@ -75,7 +75,7 @@ def front_page(request: HttpRequest) -> HttpResponse:
     """
 
     def campaign() -> Campaign:
-        campaign = Campaign.objects.front_page()
+        campaign: Campaign | None = Campaign.objects.front_page()
         if campaign is None:
             raise Http404("No campaign is running at the moment.")
         return campaign
@@ -134,7 +134,8 @@ def _agent_and_purpose(request: HttpRequest) -> tuple[str, str]:
 
 
 def _campaign(slug: str) -> Campaign:
-    return get_object_or_404(Campaign.objects.public().select_related("organiser"), slug=slug)
+    campaign: Campaign = get_object_or_404(Campaign.objects.public().select_related("organiser"), slug=slug)
+    return campaign
 
 
 def _campaign_for_signing(slug: str) -> Campaign:
