@@ -47,13 +47,17 @@ class LanguageFromAddress:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = from_path(request.path_info)
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        try:
+        if language == ENGLISH:
+            # The site's language is what every thread has unless something activates another (only this, for a
+            # Welsh request, and translation.override(), which restores it): nothing to do, no cost.
             response = self.get_response(request)
-        finally:
-            # The next request in this thread starts from the site's language, whatever this one did.
-            translation.activate(ENGLISH)
+        else:
+            translation.activate(language)
+            try:
+                response = self.get_response(request)
+            finally:
+                translation.deactivate()
         response.headers.setdefault("Content-Language", LANGUAGES[language].tag)
         return response
 
