@@ -58,7 +58,9 @@ class CampaignAdmin(TranslationAdmin):
             {
                 "fields": ["welsh_missing", "welsh_needs_review"],
                 "description": "Every text above has its Welsh under its English. A text without Welsh is shown in "
-                "English on the Welsh pages (/cy/…) until it is written.",
+                "English on the Welsh pages (/cy/…) until it is written. The site's own Welsh (its buttons, form "
+                "messages and emails, in locale/cy/LC_MESSAGES/django.po) was not written by a fluent speaker either "
+                "and needs the same review.",
             },
         ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),

@@ -248,3 +248,15 @@ def test_a_text_without_welsh_falls_back_to_english(client, campaign, settings):
     Campaign.objects.filter(pk=campaign.pk).update(title_cy="Cadw plant yn ddiogel ar-lein")
     assert "<h1>Cadw plant yn ddiogel ar-lein</h1>" in client.get("/cy/c/letter/").content.decode()
     assert "<h1>Keep children safe online</h1>" in client.get("/c/letter/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_form_is_explained_in_welsh_on_a_welsh_page(campaign):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/cy/c/letter/sign/", {"first_name": "Gwen"})
+    page = response.content.decode()
+
+    assert response.status_code == 403
+    assert html_lang(page) == "cy"
+    assert "<h1>Rhowch gynnig arall arni</h1>" in page
