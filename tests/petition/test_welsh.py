@@ -237,6 +237,9 @@ def test_the_shipped_campaign_loads_in_both_languages(client, real_campaign):
     assert "Stori Ben" in welsh
     assert "Mwy na 100,000" in welsh
     assert "Dear Secretary of State" not in welsh
+    # The one text with no Welsh, a publication's title, is marked as English; nothing is on the English page.
+    assert '<strong lang="en-GB">NSPCC Freedom of Information requests' in welsh
+    assert 'lang="en-GB">' not in english.split("<body>")[1].replace('<a class="language-link"', "")
     assert real_campaign.welsh_needs_review
 
 
@@ -244,7 +247,8 @@ def test_the_shipped_campaign_loads_in_both_languages(client, real_campaign):
 def test_a_text_without_welsh_falls_back_to_english(client, campaign, settings):
     settings.PAGE_CACHE_SECONDS = 0
 
-    assert "<h1>Keep children safe online</h1>" in client.get("/cy/c/letter/").content.decode()
+    # Shown in English, and marked so for screen readers, until its Welsh is written.
+    assert '<h1 lang="en-GB">Keep children safe online</h1>' in client.get("/cy/c/letter/").content.decode()
     Campaign.objects.filter(pk=campaign.pk).update(title_cy="Cadw plant yn ddiogel ar-lein")
     assert "<h1>Cadw plant yn ddiogel ar-lein</h1>" in client.get("/cy/c/letter/").content.decode()
     assert "<h1>Keep children safe online</h1>" in client.get("/c/letter/").content.decode()
