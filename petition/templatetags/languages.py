@@ -16,5 +16,5 @@ IN_ENGLISH = mark_safe(f' lang="{LANGUAGES[ENGLISH].tag}"')  # noqa: S308 (a con
 def shown_in(row: object, field: str) -> SafeString:
     """` lang="en-GB"` on a Welsh page where the text has no Welsh; nothing otherwise."""
     if get_language() != WELSH or getattr(row, f"{field}_cy", None):
-        return mark_safe("")  # noqa: S308 (empty)
+        return mark_safe("")
     return IN_ENGLISH
