@@ -264,3 +264,26 @@ def test_a_refused_form_is_explained_in_welsh_on_a_welsh_page(campaign):
     assert response.status_code == 403
     assert html_lang(page) == "cy"
     assert "<h1>Rhowch gynnig arall arni</h1>" in page
+
+
+@pytest.mark.django_db
+def test_the_welsh_campaign_page_takes_as_few_queries_as_the_english(
+    client, real_campaign, make_fact, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    for _ in range(3):
+        make_fact(real_campaign)
+
+    with django_assert_max_num_queries(8):
+        assert client.get("/cy/c/online-safety-bill/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_english_page_after_a_welsh_one_in_the_same_thread_is_english(client, campaign):
+    from django.utils import translation
+
+    client.get("/cy/c/letter/")
+    client.get("/cy/no-such-page/")
+
+    assert translation.get_language() == "en-gb"
+    assert html_lang(client.get("/c/letter/privacy/").content.decode()) == "en-GB"
