@@ -83,7 +83,7 @@ def front_page(request: HttpRequest) -> HttpResponse:
     if request.LANGUAGE_CODE == languages.WELSH:
         return _campaign_page(request, campaign)
     if languages.prefers_welsh(request):
-        response: HttpResponse = redirect("/cy/")
+        response: HttpResponse = redirect(languages.WELSH_PREFIX)
     else:
         response = _campaign_page(request, campaign)
     # Only here does the answer depend on the browser's languages and where it came from.
