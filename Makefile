@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+MESSAGES := locale/cy/LC_MESSAGES/django.mo
 CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -14,9 +15,25 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: lock upgrade test-fast demo run test test-future test-sqlite test-postgres lint check venv browser fonts clean bench bench-sign bench-profile bench-timing bench-export bench-admin bench-delivery
+.PHONY: lock upgrade messages test-fast demo run test test-future test-sqlite test-postgres lint check venv browser fonts clean bench bench-sign bench-profile bench-timing bench-export bench-admin bench-delivery
 
-venv: $(STAMP)
+venv: $(STAMP) $(MESSAGES)
+
+# The Welsh translations (locale/cy/LC_MESSAGES/django.po, in the repository) compiled for gettext; the .mo is
+# built here, never committed. msgfmt is GNU gettext's (Debian's gettext package, installed when missing).
+$(MESSAGES): locale/cy/LC_MESSAGES/django.po
+	@if ! command -v msgfmt >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing GNU gettext to compile the translations"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+		else echo "Compiling the translations needs GNU gettext: 'sudo apt-get install gettext'" >&2; exit 1; fi; fi
+	msgfmt --check-format -o $@ $<
+
+## messages: after adding or changing a string a supporter sees, gather the strings into
+## locale/cy/LC_MESSAGES/django.po and write their Welsh there (tests/config/test_translations.py fails until then)
+messages: venv
+	DEBUG=true $(PY) manage.py makemessages -l cy -e html,txt,py --no-obsolete \
+		--ignore=tests --ignore=bench --ignore=static --ignore=staticfiles
 
 # uv installs exactly what uv.lock pins (hashes included); this Makefile brings its own uv, of a pinned
 # version, in .tools/ (a system uv is not needed, nor used).

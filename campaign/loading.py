@@ -2,6 +2,8 @@
 
 Loading is idempotent and never overwrites what staff have edited in the admin:
 a campaign that already exists is left as it is unless `reset` is asked for.
+
+Each text is in English under its own name (`title`) and in Welsh beside it (`title_cy`); see campaign/translation.py.
 """
 
 import tomllib
@@ -9,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from .models import Ask, Campaign, Fact, Organiser, Source, Story
 
@@ -26,9 +30,14 @@ def content_files() -> list[Path]:
     return sorted(CONTENT_DIR.glob("*.toml"))
 
 
-@transaction.atomic
 def load_campaign(path: str | Path, *, reset: bool = False) -> Loaded:
     """Create the campaign described in `path` if it is missing; with `reset`, replace it."""
+    # Unsuffixed names are the English texts, whatever language the caller has active.
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE), transaction.atomic():
+        return _load(path, reset=reset)
+
+
+def _load(path: str | Path, *, reset: bool) -> Loaded:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     fields = _stripped(data["campaign"])
     slug = fields.pop("slug")

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,15 @@ class Campaign(models.Model):
         help_text="Who answered, e.g. “The Secretary of State” or “A department official”.",
     )
     responded_on = models.DateField(null=True, blank=True, help_text="The date the answer was sent.")
+    # The Welsh texts (campaign/translation.py) are shown as soon as they are written: this says whether a fluent
+    # speaker has checked them, in the admin's list and above the texts.
+    welsh_needs_review = models.BooleanField(
+        "Welsh needs a fluent speaker's review",
+        default=False,
+        db_default=False,
+        help_text="Ticked while the Welsh has not been checked by a fluent Welsh speaker. The shipped campaign's "
+        "Welsh was not written by one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -314,9 +324,13 @@ class Fact(models.Model):
 
     @property
     def figure(self) -> str:
-        """The number as a person reads it: “more than 3,380”, “37%”."""
+        """The number as a person reads it, in the page's language: “more than 3,380”, “37%”, “mwy na 3,380”."""
         number = f"{self.number:,}" + ("%" if self.unit == self.Unit.PERCENT else "")
-        return f"{self.qualifier} {number}" if self.qualifier else number
+        if self.qualifier == self.Qualifier.MORE_THAN:
+            return gettext("more than {number}").format(number=number)
+        if self.qualifier == self.Qualifier.NEARLY:
+            return gettext("nearly {number}").format(number=number)
+        return number
 
 
 class Story(models.Model):

@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.translation import gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,12 +48,14 @@ if not SECRET_KEY:
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 if not re.fullmatch(r"https?://[^/\s]+", SITE_URL):
     raise ImproperlyConfigured(f"SITE_URL must be the site's address, like https://example.org, not {SITE_URL!r}.")
-SITE_NAME = env.str("SITE_NAME", default="Open letter for children's safety online")
+SITE_NAME = env.str("SITE_NAME", default=gettext_noop("Open letter for children's safety online"))
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin, whose forms it extends: the campaign's texts in English and Welsh (campaign/translation.py).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -79,6 +82,8 @@ MIDDLEWARE = [
     # Pages compressed (31 KB to 7 KB for the campaign page), with Django's BREACH mitigation; below whitenoise, which
     # answers static files itself with the copies compressed at collectstatic.
     "django.middleware.gzip.GZipMiddleware",
+    # The language of a supporter's page, from its address (/cy/… is Welsh): no cookie, no Accept-Language.
+    "petition.languages.LanguageFromAddress",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -130,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign.context_processors.site",
+                "petition.languages.page_languages",
             ],
         },
     },
@@ -214,6 +220,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# Every page a supporter sees is in both (petition/languages.py); staff screens are in English.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The campaign's own texts (the letter, asks, facts, stories) in both, each Welsh text falling back to the English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en-gb"
+MODELTRANSLATION_LANGUAGES = ("en-gb", "cy")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en-gb",)
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -51,7 +51,8 @@ class CampaignAdmin(campaign_admin.CampaignAdmin):
         added = {"Signing": ["verified_signatures"], "Delivery": ["export"]}
         return [
             (name, {**options, "fields": [*options["fields"], *added.get(str(name), [])]})
-            for name, options in self.fieldsets
+            # The campaign app's, with each translated text as its English and its Welsh.
+            for name, options in super().get_fieldsets(request, obj)
         ]
 
     @admin.display(description="Signature list")

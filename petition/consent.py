@@ -6,8 +6,11 @@ once shown is never edited: new words get a new key (the day they are first show
 so that the contacts export can give every signer the exact text they ticked.
 """
 
+from django.utils.translation import gettext_noop
+
 CONTACT_WORDINGS: dict[str, str] = {
-    "2026-11-23": "Email me about this campaign's progress and what happens next",
+    # Shown in the page's language (a Welsh signer sees the Welsh of these words); exports quote the English.
+    "2026-11-23": gettext_noop("Email me about this campaign's progress and what happens next"),
 }
 CONTACT_WORDING = "2026-11-23"
 CONTACT_LABEL = CONTACT_WORDINGS[CONTACT_WORDING]

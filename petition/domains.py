@@ -12,6 +12,7 @@ import functools
 from disposable_email_domains import blocklist as DISPOSABLE
 from django.conf import settings
 from django.utils.encoding import punycode
+from django.utils.translation import gettext, gettext_noop
 from publicsuffixlist import PublicSuffixList
 
 # Loaded at import (0.1 to 0.4 s), so that no visitor waits for it; every lookup after is a few set probes.
@@ -20,12 +21,12 @@ PUBLIC_SUFFIXES = PublicSuffixList()
 # Names that can never receive mail (RFC 6761, 6762, 7686, 9476), by their last label. Not .example and
 # example.org/com/net: they are ordinary domains to this code, and the tests use them as such.
 SPECIAL_USE = {
-    "invalid": "names ending in .invalid are set aside for addresses that must never work",
-    "localhost": "localhost names point to the computer you are using, not to a mailbox we can reach",
-    "test": "names ending in .test are set aside for testing, and nobody receives email there",
-    "local": "names ending in .local work only inside a home or office network",
-    "onion": "names ending in .onion are Tor services, which ordinary email cannot reach",
-    "alt": "names ending in .alt are outside the internet’s naming system, so email cannot reach them",
+    "invalid": gettext_noop("names ending in .invalid are set aside for addresses that must never work"),
+    "localhost": gettext_noop("localhost names point to the computer you are using, not to a mailbox we can reach"),
+    "test": gettext_noop("names ending in .test are set aside for testing, and nobody receives email there"),
+    "local": gettext_noop("names ending in .local work only inside a home or office network"),
+    "onion": gettext_noop("names ending in .onion are Tor services, which ordinary email cannot reach"),
+    "alt": gettext_noop("names ending in .alt are outside the internet’s naming system, so email cannot reach them"),
 }
 
 
@@ -56,23 +57,25 @@ def email_domain(typed: str) -> str | None:
 def refusal(domain: str) -> str | None:
     """Why an address at this domain may not sign, in words for the form; None if it may."""
     if domain.startswith("["):
-        return (
+        return gettext(
             "We cannot send to a network address in square brackets. Please use an address with a name "
             "after the @, like name@example.com"
         )
     if reason := SPECIAL_USE.get(domain.rpartition(".")[2]):
-        return f"We cannot send email to {domain}: {reason}. Please use the address where you read your email"
+        return gettext(
+            "We cannot send email to {domain}: {reason}. Please use the address where you read your email"
+        ).format(domain=domain, reason=gettext(reason))
     if "." not in domain:
-        return (
-            f"“{domain}” is not a whole email domain: the part after the @ has a dot in it, like example.com. "
+        return gettext(
+            "“{domain}” is not a whole email domain: the part after the @ has a dot in it, like example.com. "
             "Please check your email address"
-        )
+        ).format(domain=domain)
     for disposable in (registrable(domain), domain):
         if disposable in DISPOSABLE:
-            return (
-                f"We cannot accept addresses at {disposable}, which gives out short-lived inboxes: please use "
+            return gettext(
+                "We cannot accept addresses at {domain}, which gives out short-lived inboxes: please use "
                 "an address you will still have when we write about the letter’s delivery"
-            )
+            ).format(domain=disposable)
     return None
 
 

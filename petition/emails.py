@@ -33,7 +33,8 @@ from django.db.models import F, Min
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from campaign.models import Campaign
 
@@ -43,8 +44,8 @@ from .models import OutgoingEmail, ResendRequest, Signature, Update
 logger = logging.getLogger(__name__)
 
 SUBJECTS: dict[str, str] = {
-    OutgoingEmail.Kind.CONFIRM: "Please confirm your signature: {title}",
-    OutgoingEmail.Kind.ALREADY_SIGNED: "You have already signed: {title}",
+    OutgoingEmail.Kind.CONFIRM: gettext_noop("Please confirm your signature: {title}"),
+    OutgoingEmail.Kind.ALREADY_SIGNED: gettext_noop("You have already signed: {title}"),
 }
 # Minutes to wait before each retry; the last repeats until MAX_ATTEMPTS.
 BACKOFF_MINUTES = [1, 2, 5, 15, 30, 60]
@@ -346,6 +347,13 @@ def sender(campaign: Campaign) -> str:
 
 
 def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    """The email in the language its signer signed in (a test of an update in the site's), links included."""
+    language = email.signature.language if email.signature is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _message_in_language(email)
+
+
+def _message_in_language(email: OutgoingEmail) -> EmailMultiAlternatives:
     if email.update is not None:
         return _update_message(email, email.update)
     signature = email.signature
@@ -365,7 +373,7 @@ def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
     }
     template = f"petition/email/{email.kind}"
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[email.kind].format(title=campaign.title),
+        subject=gettext(SUBJECTS[email.kind]).format(title=campaign.title),
         body=render_to_string(f"{template}.txt", context),
         from_email=sender(campaign),
         to=[signature.email],

@@ -15,6 +15,8 @@ from django.http import QueryDict
 from django.utils.crypto import salted_hmac
 from django.utils.encoding import punycode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from localflavor.gb.forms import GBPostcodeField
 
@@ -27,13 +29,18 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u2
 # A name is one line: it goes into emails, where a line break could pass off text as ours.
 LINE_BREAKS = re.compile(r"[^\S ]|[\u2028\u2029]")
 FORM_CLOCK_SALT = "petition.sign-form-clock"
-EMAIL_INVALID = "Enter an email address in the correct format, like name@example.com"
+EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.com")
+
+
+def country_choices() -> list[tuple[str, str]]:
+    # A callable, so that each form copies a reference rather than 250 choices.
+    return _country_choices(get_language())
 
 
 @cache
-def country_choices() -> list[tuple[str, str]]:
-    # A callable, so that each form copies a reference rather than 250 choices.
-    return [("", "Choose your country")] + [(code, name) for code, name in countries if code != "GB"]
+def _country_choices(language: str) -> list[tuple[str, str]]:
+    """The countries, named and sorted in the page's language (django-countries has them in Welsh too)."""
+    return [("", gettext("Choose your country"))] + [(code, name) for code, name in countries if code != "GB"]
 
 
 class LongSelect(forms.Select):
@@ -62,11 +69,17 @@ def clean_text(value: str, label: str, max_length: int, *, one_line: bool = Fals
     """
     value = unicodedata.normalize("NFC", value).strip()
     if CONTROL_CHARACTERS.search(value):
-        raise forms.ValidationError(f"{label} contains characters we cannot accept. Please retype it.")
+        raise forms.ValidationError(
+            gettext("{label} contains characters we cannot accept. Please retype it.").format(label=label)
+        )
     if one_line and LINE_BREAKS.search(value):
-        raise forms.ValidationError(f"{label} must be on one line")
+        raise forms.ValidationError(gettext("{label} must be on one line").format(label=label))
     if len(value) > max_length:
-        raise forms.ValidationError(f"{label} must be {max_length} characters or fewer (it has {len(value)})")
+        raise forms.ValidationError(
+            gettext("{label} must be {max_length} characters or fewer (it has {length})").format(
+                label=label, max_length=max_length, length=len(value)
+            )
+        )
     return value
 
 
@@ -77,7 +90,7 @@ def clean_address(value: str) -> str:
     cannot make one inbox look like many, and an address we could never send
     to is refused here rather than accepted and left in the outbox.
     """
-    local, _, domain = value.strip().rpartition("@")
+    local, _at, domain = value.strip().rpartition("@")
     if local.startswith('"') or not local.isprintable():
         # Quoted local parts are valid but unused in practice, and some cannot be sent at all.
         raise forms.ValidationError(EMAIL_INVALID, code="invalid")
@@ -87,7 +100,7 @@ def clean_address(value: str) -> str:
         raise forms.ValidationError(EMAIL_INVALID, code="invalid") from None
     address = f"{local}@{domain}"
     if len(address) > 254:
-        raise forms.ValidationError("Email address must be 254 characters or fewer", code="max_length")
+        raise forms.ValidationError(_("Email address must be 254 characters or fewer"), code="max_length")
     return address
 
 
@@ -100,14 +113,14 @@ class EmailAddressField(forms.EmailField):
     """
 
     default_error_messages = {
-        "required": "Enter your email address",
+        "required": _("Enter your email address"),
         "invalid": EMAIL_INVALID,
-        "max_length": "Email address must be 254 characters or fewer",
+        "max_length": _("Email address must be 254 characters or fewer"),
     }
 
     def __init__(self, *, asks_about_typos: bool = False, **kwargs: Any) -> None:
         self.asks_about_typos = asks_about_typos
-        kwargs.setdefault("label", "Email address")
+        kwargs.setdefault("label", _("Email address"))
         kwargs.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
         super().__init__(max_length=254, **kwargs)
 
@@ -151,61 +164,63 @@ def _visitor_key(visitor: str) -> str:
 
 
 class SignForm(forms.Form):
-    LOCATION_CHOICES = [("uk", "I live in the UK"), ("abroad", "I live outside the UK")]
+    LOCATION_CHOICES = [("uk", _("I live in the UK")), ("abroad", _("I live outside the UK"))]
 
     first_name = forms.CharField(
-        error_messages={"required": "Enter your first name"},
+        label=_("First name"),
+        error_messages={"required": _("Enter your first name")},
         widget=forms.TextInput(attrs={"autocomplete": "given-name", "spellcheck": "false"}),
     )
     last_name = forms.CharField(
-        error_messages={"required": "Enter your last name"},
+        label=_("Last name"),
+        error_messages={"required": _("Enter your last name")},
         widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
     )
     email = EmailAddressField(
         asks_about_typos=True,
-        help_text="We will email you a link to confirm your signature. We never show your email address.",
+        help_text=_("We will email you a link to confirm your signature. We never show your email address."),
     )
     location = forms.ChoiceField(
-        label="Where do you live?",
+        label=_("Where do you live?"),
         choices=LOCATION_CHOICES,
         initial="uk",
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Tell us whether you live in the UK",
-            "invalid_choice": "Choose one of the options",
+            "required": _("Tell us whether you live in the UK"),
+            "invalid_choice": _("Choose one of the options"),
         },
     )
     postcode = GBPostcodeField(
-        label="Postcode",
+        label=_("Postcode"),
         required=False,
         max_length=16,
-        help_text="For the count by region. We never publish your full postcode.",
+        help_text=_("For the count by region. We never publish your full postcode."),
         error_messages={
-            "invalid": "Enter a real UK postcode, like SW1A 1AA",
-            "max_length": "Enter a real UK postcode, like SW1A 1AA",
+            "invalid": _("Enter a real UK postcode, like SW1A 1AA"),
+            "max_length": _("Enter a real UK postcode, like SW1A 1AA"),
         },
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false", "size": "10"}),
     )
     country = forms.ChoiceField(
-        label="Country",
+        label=_("Country"),
         required=False,
         choices=country_choices,
-        error_messages={"invalid_choice": "Choose your country from the list"},
+        error_messages={"invalid_choice": _("Choose your country from the list")},
         widget=LongSelect(attrs={"autocomplete": "country"}),
     )
-    show_name = forms.BooleanField(label=names.SHOW_NAME_LABEL, required=False)
+    show_name = forms.BooleanField(label=_(names.SHOW_NAME_LABEL), required=False)
     # Stored with each signature by its key (petition.consent): the contacts export quotes it.
-    contact_opt_in = forms.BooleanField(label=consent.CONTACT_LABEL, required=False)
+    contact_opt_in = forms.BooleanField(label=_(consent.CONTACT_LABEL), required=False)
     message = forms.CharField(
-        label="Message to the minister (optional)",
+        label=_("Message to the minister (optional)"),
         required=False,
-        help_text="Up to 500 characters. It may be shown publicly after our staff have read it.",
+        help_text=_("Up to 500 characters. It may be shown publicly after our staff have read it."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     # A field people never see: software that fills in every field gives itself away.
     website = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     # Rendered by the template from fresh_clock(), which checks the submitted value before carrying it.
@@ -233,7 +248,7 @@ class SignForm(forms.Form):
     @property
     def recipient_note(self) -> str:
         """What the recipient receives of every signer's name: said beside the button, as petition.names does it."""
-        return names.RECIPIENT_NOTE.format(recipient=self.campaign.recipient_name)
+        return gettext(names.RECIPIENT_NOTE).format(recipient=self.campaign.recipient_name)
 
     def fresh_clock(self) -> str:
         """The signed start time to render with the form: the visitor's own while it runs, else one from now.
@@ -258,7 +273,9 @@ class SignForm(forms.Form):
         if suggested := domains.suggestion(address):
             if self.data.get("keep_email") != address:
                 self.email_suggestion = EmailSuggestion(typed=address, suggested=suggested)
-                raise forms.ValidationError(f"Did you mean {suggested}?", code="suggestion")
+                raise forms.ValidationError(
+                    gettext("Did you mean {address}?").format(address=suggested), code="suggestion"
+                )
             self.kept_email = address  # carried in the form, so that fixing another mistake does not ask again
             refuse_unreachable(address)  # which the field left to be asked about first
         return address
@@ -273,13 +290,13 @@ class SignForm(forms.Form):
         return sharing.known_source(self.data.get("source") if self.is_bound else self.initial.get("source"))
 
     def clean_first_name(self) -> str:
-        return clean_text(self.cleaned_data["first_name"], "First name", 50, one_line=True)
+        return clean_text(self.cleaned_data["first_name"], gettext("First name"), 50, one_line=True)
 
     def clean_last_name(self) -> str:
-        return clean_text(self.cleaned_data["last_name"], "Last name", 50, one_line=True)
+        return clean_text(self.cleaned_data["last_name"], gettext("Last name"), 50, one_line=True)
 
     def clean_message(self) -> str:
-        return clean_text(self.cleaned_data["message"], "Message", 500)
+        return clean_text(self.cleaned_data["message"], gettext("Message"), 500)
 
     def clean(self) -> dict[str, Any]:
         # Form.clean returns cleaned_data; its stub allows for an override that returns None.
@@ -289,11 +306,11 @@ class SignForm(forms.Form):
             self.errors.pop("postcode", None)
             data["postcode"] = ""
         if data.get("location") == "uk" and not data.get("postcode") and "postcode" not in self.errors:
-            self.add_error("postcode", "Enter your postcode, or choose “I live outside the UK”")
+            self.add_error("postcode", gettext("Enter your postcode, or choose “I live outside the UK”"))
         if data.get("location") == "uk" and data.get("postcode") and not postcodes.area_for(data["postcode"]):
-            self.add_error("postcode", "Enter a real UK postcode, like SW1A 1AA")
+            self.add_error("postcode", gettext("Enter a real UK postcode, like SW1A 1AA"))
         if data.get("location") == "abroad" and not data.get("country") and "country" not in self.errors:
-            self.add_error("country", "Choose the country you live in")
+            self.add_error("country", gettext("Choose the country you live in"))
         if not self.errors:
             # A form with mistakes is sent again after they are fixed; its clock is checked then.
             self._check_clock()
@@ -314,13 +331,15 @@ class SignForm(forms.Form):
         elapsed = None if self.loaded_at is None else time.time() - self.loaded_at
         if elapsed is None or elapsed > settings.SIGN_FORM_MAX_AGE:
             raise forms.ValidationError(
-                "This form had expired. Please check your details and press “Sign the letter” again.",
+                gettext("This form had expired. Please check your details and press “Sign the letter” again."),
                 code="expired",
             )
         if elapsed < settings.SIGN_FORM_MIN_SECONDS:
             raise forms.ValidationError(
-                "That was quicker than we expected from a person. Please check your details and press "
-                "“Sign the letter” again.",
+                gettext(
+                    "That was quicker than we expected from a person. Please check your details and press "
+                    "“Sign the letter” again."
+                ),
                 code="too_fast",
             )
 
@@ -342,7 +361,7 @@ SignForm.base_fields = SharedFields(SignForm.base_fields)
 
 
 class ResendForm(forms.Form):
-    email = EmailAddressField(help_text="The address you signed with.")
+    email = EmailAddressField(help_text=_("The address you signed with."))
 
 
 class ExportForm(forms.Form):

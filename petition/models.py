@@ -69,6 +69,13 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         return self.filter(is_demo=True)
 
 
+class Language(models.TextChoices):
+    """The language a supporter signed in (the page's, petition.languages): every email to them is in it."""
+
+    ENGLISH = "en-gb", "English"
+    WELSH = "cy", "Welsh (Cymraeg)"
+
+
 class Source(models.TextChoices):
     """The channel a shared link was sent through (its `?s=`): a known list, so no arbitrary text is stored."""
 
@@ -150,6 +157,9 @@ class Signature(models.Model):
     # With a database default too, so that rows written without it (an older release during a deploy, the bench's
     # bulk fill) still insert.
     source = models.CharField(max_length=10, choices=Source, blank=True, default=Source.NONE, db_default=Source.NONE)
+    # The language of the page signed on; the database default keeps rows written without it (an older release
+    # during a deploy, the bench's bulk fill) inserting, in English.
+    language = models.CharField(max_length=5, choices=Language, default=Language.ENGLISH, db_default=Language.ENGLISH)
     is_demo = models.BooleanField(
         "demo",
         default=False,
@@ -184,6 +194,7 @@ class Signature(models.Model):
                 name="signature_invalidated_has_reason",
             ),
             models.CheckConstraint(condition=Q(source__in=Source.values), name="signature_source_known"),
+            models.CheckConstraint(condition=Q(language__in=Language.values), name="signature_language_known"),
             models.CheckConstraint(
                 condition=(Q(held_at__isnull=True) & Q(held_reason=""))
                 | (Q(held_at__isnull=False) & ~Q(held_reason="")),

@@ -20,11 +20,14 @@ import re
 import unicodedata
 from typing import Literal, overload
 
-SHOW_NAME_LABEL = (
+from django.utils.translation import gettext_noop
+
+# Marked for translation; the sign form shows them in the page's language.
+SHOW_NAME_LABEL = gettext_noop(
     "Name me: show my first name, the initial of my last name and my area (such as “Brighton”) on this page, "
     "and give my full name and area with the letter"
 )
-RECIPIENT_NOTE = (
+RECIPIENT_NOTE = gettext_noop(
     "Your signature is counted either way; {recipient} receives your full name and area with the letter "
     "only if you tick “Name me”."
 )

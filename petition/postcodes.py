@@ -11,24 +11,27 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 TABLE = Path(__file__).resolve().parent / "data" / "postcode_areas.csv"
 OUTSIDE_UK = "outside-uk"
 
-# In the order they are listed on the site: England's regions north to south, then the nations.
+# In the order they are listed on the site: England's regions north to south, then the nations. Marked for
+# translation: the campaign page names them in its language (the API and exports in English).
 REGION_NAMES = [
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
-    "Channel Islands and Isle of Man",
+    gettext_noop("North East"),
+    gettext_noop("North West"),
+    gettext_noop("Yorkshire and The Humber"),
+    gettext_noop("East Midlands"),
+    gettext_noop("West Midlands"),
+    gettext_noop("East of England"),
+    gettext_noop("London"),
+    gettext_noop("South East"),
+    gettext_noop("South West"),
+    gettext_noop("Wales"),
+    gettext_noop("Scotland"),
+    gettext_noop("Northern Ireland"),
+    gettext_noop("Channel Islands and Isle of Man"),
 ]
 
 
@@ -66,7 +69,7 @@ def regions() -> dict[str, Region]:
     """Every region a signature can be counted in, in display order, by key."""
     found = {area.region.key: area.region for area in areas().values()}
     ordered = [found[_key(name)] for name in REGION_NAMES]
-    ordered.append(Region(OUTSIDE_UK, "Outside the UK", "Outside the UK"))
+    ordered.append(Region(OUTSIDE_UK, gettext_noop("Outside the UK"), "Outside the UK"))
     return {region.key: region for region in ordered}
 
 

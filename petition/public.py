@@ -111,7 +111,8 @@ def approved_messages(campaign: Campaign, limit: int = 5) -> list[Message]:
         )
         return [
             {
-                "name": _public_name(row) or "A supporter",
+                # "" for a signer not named: the page says "A supporter" in its own language.
+                "name": _public_name(row) or "",
                 "place": _place(row) if _public_name(row) else "",
                 "message": row["message"],
             }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from campaign.models import Campaign
 
@@ -56,22 +57,28 @@ def share_links(campaign: Campaign) -> list[ShareLink]:
 
     return [
         ShareLink(
-            Source.WHATSAPP, "Share on WhatsApp", f"https://wa.me/?{query(text=f'{text} {url(Source.WHATSAPP)}')}"
+            Source.WHATSAPP,
+            gettext("Share on WhatsApp"),
+            f"https://wa.me/?{query(text=f'{text} {url(Source.WHATSAPP)}')}",
         ),
         ShareLink(
             Source.EMAIL,
-            "Share by email",
+            gettext("Share by email"),
             f"mailto:?{query(subject=campaign.title, body=f'{text} {url(Source.EMAIL)}')}",
         ),
         ShareLink(
             Source.FACEBOOK,
-            "Share on Facebook",
+            gettext("Share on Facebook"),
             f"https://www.facebook.com/sharer/sharer.php?{query(u=url(Source.FACEBOOK))}",
         ),
-        ShareLink(Source.X, "Share on X (Twitter)", f"https://x.com/intent/post?{query(text=text, url=url(Source.X))}"),
+        ShareLink(
+            Source.X,
+            gettext("Share on X (Twitter)"),
+            f"https://x.com/intent/post?{query(text=text, url=url(Source.X))}",
+        ),
         ShareLink(
             Source.BLUESKY,
-            "Share on Bluesky",
+            gettext("Share on Bluesky"),
             f"https://bsky.app/intent/compose?{query(text=f'{text} {url(Source.BLUESKY)}')}",
         ),
     ]

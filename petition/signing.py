@@ -32,7 +32,7 @@ from campaign.models import Campaign
 
 from . import audit, consent, domains, emails, holding, postcodes, receipts
 from .mailboxes import mailbox
-from .models import AuditEntry, OutgoingEmail, ResendRequest, Signature
+from .models import AuditEntry, Language, OutgoingEmail, ResendRequest, Signature
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -74,7 +74,14 @@ def signature_for_token(token: str, *, purpose: Literal["confirm", "withdraw"]) 
     return signature if sent is not None and timezone.now() - sent <= max_age else None
 
 
-def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft_limit: str = "") -> receipts.Receipt:
+def sign(
+    campaign: Campaign,
+    data: Mapping[str, Any],
+    *,
+    ip_hash: str,
+    over_soft_limit: str = "",
+    language: str = Language.ENGLISH,
+) -> receipts.Receipt:
     """Record a signature from cleaned form data, with an email for the worker to send.
 
     A new signature is held for review if its campaign holds every new one or it came past a soft limit
@@ -109,6 +116,7 @@ def sign(campaign: Campaign, data: Mapping[str, Any], *, ip_hash: str, over_soft
         held_at=timezone.now() if held_reason else None,
         held_reason=held_reason,
         source=data.get("source", ""),
+        language=language,
     )
     email_id = _store(signature) if connection.vendor == "postgresql" else _store_in_transaction(signature)
     transaction.on_commit(emails.nudge_worker, robust=True)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.core.cache import caches
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext
 
 from campaign.models import Campaign
 
@@ -34,7 +35,8 @@ class Event:
 
 def events(campaign: Campaign) -> list[Event]:
     """The campaign's timeline, oldest first."""
-    key = f"petition:timeline:{campaign.pk}:{campaign.updated_at.timestamp()}"
+    # Written in the page's language (Welsh at /cy/), with its addresses.
+    key = f"petition:timeline:{campaign.pk}:{campaign.updated_at.timestamp()}:{get_language()}"
     cached: list[Event] | None = caches["default"].get(key)
     if cached is None:
         cached = _build(campaign)
@@ -57,27 +59,36 @@ def milestones(count: int, goal: int) -> list[int]:
 def _build(campaign: Campaign) -> list[Event]:
     found = []
     if campaign.opens_at:
-        found.append(Event("opened", _day(campaign.opens_at), "The letter opened for signatures"))
+        found.append(Event("opened", _day(campaign.opens_at), gettext("The letter opened for signatures")))
     count = counting.totals(campaign).count
     confirmed = Signature.objects.for_campaign(campaign).confirmed().order_by("confirmed_at")
     for figure in milestones(count, campaign.signature_goal):
         reached = next(iter(confirmed.values_list("confirmed_at", flat=True)[figure - 1 : figure]), None)
         if reached is None:  # fewer count now than the shards say, for the moment: leave it for the next build
             continue
-        goal = " (our goal)" if figure == campaign.signature_goal else ""
-        found.append(
-            Event("milestone", _day(reached), f"{number_format(figure, force_grouping=True)} signatures{goal}")
+        text = (
+            gettext("{figure} signatures (our goal)")
+            if figure == campaign.signature_goal
+            else gettext("{figure} signatures")
         )
+        found.append(Event("milestone", _day(reached), text.format(figure=number_format(figure, force_grouping=True))))
     if campaign.status == Campaign.Status.DELIVERED and campaign.delivered_at:
-        delivered = f"Delivered to {campaign.recipient_name}"
-        if campaign.delivered_count is not None:
-            delivered += f" with {number_format(campaign.delivered_count, force_grouping=True)} signatures"
+        if campaign.delivered_count is None:
+            delivered = gettext("Delivered to {name}").format(name=campaign.recipient_name)
+        else:
+            delivered = gettext("Delivered to {name} with {count} signatures").format(
+                name=campaign.recipient_name, count=number_format(campaign.delivered_count, force_grouping=True)
+            )
         found.append(Event("delivered", _day(campaign.delivered_at), delivered))
     for update in updates.published_updates(campaign):
         found.append(Event("update", _day(update.sent_at), update.title, update.url))
     if campaign.responded_on:
         found.append(
-            Event("responded", campaign.responded_on, f"{campaign.response_by or campaign.recipient_name} responded")
+            Event(
+                "responded",
+                campaign.responded_on,
+                gettext("{name} responded").format(name=campaign.response_by or campaign.recipient_name),
+            )
         )
     return sorted(found, key=lambda event: event.on)
 

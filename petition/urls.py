@@ -1,10 +1,13 @@
-from django.urls import path
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import URLResolver, path
+from django.urls.resolvers import RoutePattern
 
 from . import views
 
 app_name = "petition"
 
-urlpatterns = [
+# The pages a supporter sees: in English at /…, and in Welsh at /cy/… (petition.languages).
+supporter_urlpatterns = [
     path("", views.front_page, name="front_page"),
     path("c/<slug:slug>/", views.campaign_page, name="campaign"),
     path("c/<slug:slug>/sign/", views.sign, name="sign"),
@@ -17,6 +20,14 @@ urlpatterns = [
     path("c/<slug:slug>/privacy/", views.privacy, name="campaign_privacy"),
     path("c/<slug:slug>/updates/<int:pk>/", views.update_page, name="update"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
+
+urlpatterns = [
+    # Django refuses i18n_patterns() directly in an app's URLconf because its LocaleMiddleware looks for them
+    # only at the root; that middleware is not used (petition.languages activates the language from the
+    # address), and here they keep every page in the one "petition" namespace.
+    URLResolver(RoutePattern(""), i18n_patterns(*supporter_urlpatterns, prefix_default_language=False)),
+    # The same in every language: the count's JSON and badge for other sites, and the staff pages.
     path("api/campaigns/<slug:slug>.json", views.campaign_json, name="campaign_json"),
     path("c/<slug:slug>/badge.svg", views.campaign_badge, name="badge"),
     path("staff/c/<slug:slug>/export/", views.export_signatures, name="export"),

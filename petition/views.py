@@ -13,8 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
@@ -28,6 +28,7 @@ from . import (
     delivery,
     domains,
     exports,
+    languages,
     postcodes,
     ratelimits,
     receipts,
@@ -68,15 +69,26 @@ class StaffRequest(HttpRequest):
 
 @require_safe
 def front_page(request: HttpRequest) -> HttpResponse:
-    """The newest open campaign is the front page; its canonical address is /c/<slug>/."""
+    """The newest open campaign is the front page; its canonical address is /c/<slug>/.
+
+    The one page that reads the browser's languages: a first visit asking for Welsh first is sent to /cy/.
+    """
 
     def campaign() -> Campaign:
-        campaign = Campaign.objects.front_page()
+        campaign: Campaign | None = Campaign.objects.front_page()
         if campaign is None:
             raise Http404("No campaign is running at the moment.")
         return campaign
 
-    return _campaign_page(request, campaign)
+    if request.LANGUAGE_CODE == languages.WELSH:
+        return _campaign_page(request, campaign)
+    if languages.prefers_welsh(request):
+        response: HttpResponse = redirect(languages.WELSH_PREFIX)
+    else:
+        response = _campaign_page(request, campaign)
+    # Only here does the answer depend on the browser's languages and where it came from.
+    patch_vary_headers(response, ("Accept-Language", "Referer"))
+    return response
 
 
 @require_safe
@@ -122,7 +134,8 @@ def _agent_and_purpose(request: HttpRequest) -> tuple[str, str]:
 
 
 def _campaign(slug: str) -> Campaign:
-    return get_object_or_404(Campaign.objects.public().select_related("organiser"), slug=slug)
+    campaign: Campaign = get_object_or_404(Campaign.objects.public().select_related("organiser"), slug=slug)
+    return campaign
 
 
 def _campaign_for_signing(slug: str) -> Campaign:
@@ -177,7 +190,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         verdict = ratelimits.signing_verdict(ip_hash, domain, mailbox(address))
         if verdict.wait:
             return _rate_limited(request, campaign, verdict.wait, form)
-        receipt = signing.sign(campaign, form.cleaned_data, ip_hash=ip_hash, over_soft_limit=verdict.hold)
+        receipt = signing.sign(
+            campaign, form.cleaned_data, ip_hash=ip_hash, over_soft_limit=verdict.hold, language=request.LANGUAGE_CODE
+        )
         if mistyped := receipts.open_receipt(form.cleaned_data["replacing"], campaign, visitor):
             receipts.replace(mistyped, receipt)
         return redirect(receipts.check_email_url(campaign, receipt, visitor))
@@ -277,7 +292,7 @@ def privacy(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "version": PRIVACY_NOTICE_VERSION,
         # Each figure from the code that keeps the promise, so the notice cannot drift from what happens.
         "retention_days": retention.period().days,
-        "contact_label": consent.CONTACT_LABEL,
+        "contact_label": translation.gettext(consent.CONTACT_LABEL),
         "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400,
     }
     return render(request, "campaign/privacy.html", context)
@@ -313,12 +328,16 @@ def campaign_json(request: HttpRequest, slug: str) -> HttpResponse:
     The body is built at most once every COUNT_CACHE_SECONDS per process and address: under a
     read storm each request costs a cache lookup, not a JSON encoding.
     """
-    key = f"campaign-json:{slug}"
+    # English unless ?lang=cy asks for Welsh titles and timeline (any other value is English).
+    language = languages.WELSH if request.GET.get("lang") == languages.WELSH else languages.ENGLISH
+    key = f"campaign-json:{slug}:{language}"
     body = caches["local"].get(key)
     if body is None:
-        body = _campaign_json_body(_campaign_for_signing(slug))
+        with translation.override(language):
+            body = _campaign_json_body(_campaign_for_signing(slug))
         caches["local"].set(key, body, settings.COUNT_CACHE_SECONDS)
     response = HttpResponse(body, content_type="application/json")
+    response["Content-Language"] = languages.LANGUAGES[language].tag
     patch_cache_control(response, public=True, max_age=5, stale_while_revalidate=30)
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -355,6 +374,7 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
     regions = postcodes.regions()
     data = {
         "slug": campaign.slug,
+        "language": languages.LANGUAGES[translation.get_language() or languages.ENGLISH].tag,
         "title": campaign.title,
         "status": campaign.status,
         "organiser": _organiser_json(campaign.organiser),

@@ -42,7 +42,7 @@ def _widget_values(form, name, field):
 
 def test_staff_change_the_letter_without_touching_code(admin_client, real_campaign):
     url = f"/admin/campaign/campaign/{real_campaign.pk}/change/"
-    data = submitted_as_is(admin_client.get(url).context) | {"title": "A clearer title"}
+    data = submitted_as_is(admin_client.get(url).context) | {"title_en_gb": "A clearer title"}
 
     response = admin_client.post(url, data)
 

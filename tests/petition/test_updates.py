@@ -1,7 +1,7 @@
 """Updates to supporters: written, previewed, tested on oneself, sent once to the right people through the outbox
 at a set rate, followed and cancelled; every one with one-click unsubscribe, and a stopped mailbox never emailed."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -442,3 +442,17 @@ def test_a_sent_update_is_on_the_campaign_pages_timeline_and_in_the_api(
             "url": f"https://letter.example.org{url}",
         }
     ]
+
+
+def test_an_update_reaches_a_welsh_signer_with_its_footer_and_links_in_welsh(draft, sender, signers):
+    signers(1, language="cy", confirmed_at=datetime(2026, 3, 2, 12, tzinfo=UTC))
+    update = draft()
+
+    (message,) = send(sender, update)
+
+    assert message.subject == "We delivered your letter"  # written by staff, in English: sent as written
+    assert "Pam rydych chi'n cael hwn: fe wnaethoch lofnodi'r llythyr agored" in message.body
+    assert "ar 2 Mawrth 2026" in message.body
+    unsubscribe = message.extra_headers["List-Unsubscribe"].removeprefix("<").removesuffix(">")
+    assert urlsplit(unsubscribe).path.startswith("/cy/u/")
+    assert '<html lang="cy">' in message.alternatives[0].content

@@ -70,7 +70,7 @@ class Command(BaseCommand):
 
     def _find(self, slug: str | None) -> Campaign:
         if slug is None:
-            campaign = Campaign.objects.filter(status=Campaign.Status.OPEN).front_page()
+            campaign: Campaign | None = Campaign.objects.filter(status=Campaign.Status.OPEN).front_page()
             if campaign is None:
                 raise CommandError("No campaign is open: load one (`manage.py load_campaign`) or give --campaign.")
             return campaign
