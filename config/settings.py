@@ -259,6 +259,20 @@ SECURE_CSP = {
 }
 
 
+def env_origins(name: str) -> list[str]:
+    """Web origins (scheme, host and port, nothing else), comma separated: each goes into a CSP header as it is."""
+    origins = [origin.strip().rstrip("/") for origin in env.list(name, default=[])]
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+            raise ImproperlyConfigured(f"{name}: {origin!r} is not an origin like https://partner.example.org.")
+    return origins
+
+
+# The partner sites that may show the small sign page (/c/<slug>/embed/) in a frame (petition.embedding).
+# Every other page refuses every frame (frame-ancestors 'none' above, and X-Frame-Options).
+EMBED_ORIGINS = env_origins("EMBED_ORIGINS")
+
+
 # Signing: links, abuse defences and the count.
 def env_limits(name: str, default: str) -> list[tuple[int, int]]:
     """Rate limits written as "count/seconds" pairs, e.g. "10/60,60/3600"."""
