@@ -74,8 +74,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise: the policy governs pages, and on every static file (our own stylesheets, script and images)
+    # it was 200 bytes more to send, a twelfth of the campaign page's budget (12 KB with all it needs).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Pages compressed (31 KB to 7 KB for the campaign page), with Django's BREACH mitigation; below whitenoise, which
     # answers static files itself with the copies compressed at collectstatic.
     "django.middleware.gzip.GZipMiddleware",
