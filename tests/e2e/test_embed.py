@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from petition import embedding
 from petition.models import Signature
 
+from .conftest import PHONE
 from .screens import sticking_out
 
 pytestmark = pytest.mark.browser
@@ -86,6 +87,10 @@ def test_a_visitor_signs_inside_a_partners_frame_and_the_signature_carries_the_e
     assert accessibility_violations(document) == []
     assert sticking_out(document) == []
     assert page.context.cookies(live_server.url) == []  # nothing of ours is kept in a partner's frame
+    page.set_viewport_size({"width": 316, "height": 740})  # the frame 300 px wide, in the partner's margins
+    assert document.evaluate("document.documentElement.clientWidth") == 300
+    assert sticking_out(document) == []
+    page.set_viewport_size(PHONE)
 
     frame.get_by_label("First name", exact=True).fill("Asha")
     frame.get_by_label("Last name", exact=True).fill("Patel")

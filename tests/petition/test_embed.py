@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.test import Client
 
 from petition import embedding, forms, signing, visits
@@ -67,6 +68,22 @@ def test_the_embed_page_shows_the_title_the_count_the_form_and_a_link_to_the_who
     assert re.search(r'href="/c/letter/privacy/" target="_blank"', page)
     assert "csrfmiddlewaretoken" not in page
     assert not client.cookies  # nothing is set that a framed browser would refuse anyway
+
+
+def test_the_embed_page_costs_a_few_queries_however_many_have_signed(
+    campaign, client, confirmed, django_assert_max_num_queries
+):
+    for number in range(3):
+        confirmed(campaign, email=f"signer{number}@example.org")
+
+    for cache in caches.all():
+        cache.clear()
+
+    # The campaign and its count (each kept a few seconds by the process), and the visits written every few seconds.
+    with django_assert_max_num_queries(4):
+        response = client.get(EMBED)
+
+    assert "3</strong> people have signed" in response.content.decode()
 
 
 def test_only_the_embed_pages_may_be_framed_and_only_by_the_site_and_the_partners(campaign, client, sign_in_frame):
