@@ -21,6 +21,8 @@ which the limits per address would not see). Two checks take its place on this o
   SIGN_FORM_MAX_AGE, refused if sent sooner than SIGN_FORM_MIN_SECONDS, refused if altered, and useless
   from another address, so a script that does not run a browser (and can write any `Origin`) must still
   load the form from every address it signs from, and wait as a person would, before the limits count it.
+  A person whose address changes between loading the form and sending it (a phone moving from Wi-Fi to
+  its mobile network) is shown the form again, everything typed kept, and presses the button once more.
 
 Everything else signing checks is unchanged, because the embedded form goes through the same form and the
 same view code (the honeypot, validation, the limits, holding, never telling whether an address signed).

@@ -266,7 +266,7 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
 @embedding.embeddable
 @require_GET
 def embed_check_email(request: HttpRequest, slug: str) -> HttpResponse:
-    """ "Check your email" inside a partner's frame, showing the inbox to the address that has just signed."""
+    """The check-your-email page inside a partner's frame, showing the inbox to the address that has just signed."""
     campaign = _campaign(slug)
     value = request.GET.get("r", "")
     visitor = embedding.visitor(signing.hash_ip(ratelimits.client_ip(request)))
