@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 \
 	$$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: lock upgrade messages test-fast demo run test test-future test-sqlite test-postgres lint check venv browser fonts clean bench bench-sign bench-profile bench-timing bench-export bench-admin bench-delivery
+.PHONY: lock upgrade messages test-fast demo run test test-future test-sqlite test-postgres lint check venv browser fonts lighthouse clean bench bench-sign bench-profile bench-timing bench-export bench-admin bench-delivery
 
 venv: $(STAMP) $(MESSAGES)
 
@@ -127,11 +127,28 @@ fonts:
 			echo "'sudo apt-get install fonts-noto-core fonts-noto-cjk', or your system's Noto packages." >&2; exit 1; \
 		fi; fi
 
+## lighthouse: Lighthouse from npm, exactly as tools/lighthouse/package-lock.json pins it, for the campaign page's
+## test (tests/e2e/test_lighthouse.py); npm is installed with apt when missing and it can be
+LIGHTHOUSE := tools/lighthouse/node_modules/.bin/lighthouse
+lighthouse: $(LIGHTHOUSE)
+
+$(LIGHTHOUSE): tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's npm for Lighthouse"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+		else \
+			echo "Lighthouse needs npm (Node.js 18.20 or newer): 'sudo apt-get install npm'." >&2; exit 1; \
+		fi; fi
+	@echo "Installing Lighthouse $$(sed -n 's/.*"lighthouse": "\(.*\)".*/\1/p' tools/lighthouse/package.json) (npm ci)"
+	cd tools/lighthouse && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	@touch $@
+
 # Every run spreads the test files over the cores (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one process.
 XDIST := -n auto --dist loadfile
 
 ## test: set up and run the whole suite (DATABASE_URL picks the database; SQLite by default)
-test: venv browser fonts
+test: venv browser fonts lighthouse
 	CHROMIUM_PATH=$(CHROMIUM) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 ## test-fast: the inner loop, in seconds: every test but the browser and the slow ones (see pyproject's markers),
@@ -144,7 +161,7 @@ test-fast: venv
 ## test-future: the whole suite with every clock in the process a year and a month ahead (Debian's faketime),
 ## so that no test can depend on today's date. CI runs it on SQLite.
 FAKETIME_LIB ?= $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
-test-future: venv browser fonts
+test-future: venv browser fonts lighthouse
 	@if [ -z "$(FAKETIME_LIB)" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
@@ -195,7 +212,7 @@ bench-admin: venv
 	$(PY) bench/admin_list.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache .mypy_cache tools/lighthouse/node_modules
 
 ## bench-delivery: time, pages and peak memory of building a delivery-pack PDF of 20,000 named signatories (PostgreSQL)
 bench-delivery: venv fonts

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
@@ -25,7 +26,7 @@ from django.utils.timezone import localtime
 from campaign import admin as campaign_admin
 from campaign.models import Campaign
 
-from . import counting, holding, invalidations, moderation, overview, postcodes, signing, standing, updates
+from . import counting, embedding, holding, invalidations, moderation, overview, postcodes, signing, standing, updates
 from .domains import email_domain
 from .mailboxes import mailbox
 from .models import AuditEntry, Invalidation, OutgoingEmail, Signature, SigningPolicy, Update
@@ -261,6 +262,7 @@ def _refresh[R: HttpResponse](response: R, seconds: int) -> R:
     response["Refresh"] = str(seconds)
     return response
 
+
 # Fields a list's URL may not filter on: each holds an email address or a secret.
 HIDDEN_LOOKUPS = {"email", "mailbox", "token"}
 
@@ -495,6 +497,8 @@ class SignatureAdmin(admin.ModelAdmin):
         if campaign:
             context |= overview.overview(campaign, window=int(window) if _is_key(window) else overview.WINDOWS[0])
             context["holding_switch"] = _holding_switch(campaign)
+            context["embed_snippet"] = embedding.snippet(campaign)
+            context["embed_origins"] = settings.EMBED_ORIGINS
         response = TemplateResponse(request, "admin/petition/signature/overview.html", context)
         return _refresh(response, OVERVIEW_REFRESH_SECONDS) if refreshing else response
 

@@ -87,6 +87,8 @@ class Source(models.TextChoices):
     BLUESKY = "bluesky", "Bluesky"
     LINK = "link", "Copied link"
     SHARE = "share", "Phone's share menu"
+    # Not a shared link: the sign page partner sites frame (petition.embedding), which sets it itself.
+    EMBED = "embed", "Partner sites' sign page (embed)"
 
 
 class Signature(models.Model):

@@ -70,14 +70,15 @@ def open_receipt(value: str | None, campaign: Campaign, visitor: str) -> Receipt
         return None
 
 
-def check_email_url(campaign: Campaign, receipt: Receipt, visitor: str) -> str:
-    path = reverse("petition:check_email", args=[campaign.slug])
+def check_email_url(campaign: Campaign, receipt: Receipt, visitor: str, view: str = "petition:check_email") -> str:
+    """The check-your-email page (`view`: the site's own, or the one in partners' frames) with the sealed receipt."""
+    path = reverse(view, args=[campaign.slug])
     return f"{path}?{urlencode({'r': seal(receipt, campaign, visitor)})}"
 
 
-def sign_again_url(campaign: Campaign, value: str, receipt: Receipt) -> str:
-    """The sign form, to sign again with the right address; it carries the receipt, and the channel."""
-    path = reverse("petition:sign", args=[campaign.slug])
+def sign_again_url(campaign: Campaign, value: str, receipt: Receipt, view: str = "petition:sign") -> str:
+    """The sign form (`view`), to sign again with the right address; it carries the receipt, and the channel."""
+    path = reverse(view, args=[campaign.slug])
     return f"{path}?{urlencode({'s': receipt.source, 'replacing': value} if receipt.source else {'replacing': value})}"
 
 

@@ -24,8 +24,11 @@ NOT_A_VISITOR = re.compile(
 
 
 def known_source(value: object) -> str:
-    """The channel named by `?s=` or the sign form's hidden field if it is one we know, else ""."""
-    return value if isinstance(value, str) and value in Source.values else ""
+    """The channel named by `?s=` or the sign form's hidden field if it is one we know, else "".
+
+    The embedded sign page's channel is never taken from a link or a form: only that page gives it.
+    """
+    return value if isinstance(value, str) and value in Source.values and value != Source.EMBED else ""
 
 
 def is_visitor(user_agent: str, purpose: str = "") -> bool:

@@ -27,6 +27,7 @@ from . import (
     counting,
     delivery,
     domains,
+    embedding,
     exports,
     languages,
     postcodes,
@@ -149,15 +150,22 @@ def _campaign_for_signing(slug: str) -> Campaign:
     return campaign
 
 
-def _rate_limited(request: HttpRequest, campaign: Campaign, wait: int, form: SignForm | ResendForm) -> HttpResponse:
+def _rate_limited(
+    request: HttpRequest,
+    campaign: Campaign,
+    wait: int,
+    form: SignForm | ResendForm,
+    template: str = "petition/rate_limited.html",
+) -> HttpResponse:
     """Asked to wait: the form again, with everything typed kept, to send once the wait is over."""
     context = {
         "campaign": campaign,
         "minutes": math.ceil(wait / 60),
         "form": form,
         "signing": isinstance(form, SignForm),
+        "embed": template.startswith("petition/embed/"),
     }
-    response = render(request, "petition/rate_limited.html", context, status=429)
+    response = render(request, template, context, status=429)
     response["Retry-After"] = str(wait)
     return response
 
@@ -181,25 +189,41 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         # Opened from a share link's page, or to sign again after a mistyped address.
         initial={"source": request.GET.get("s", ""), "replacing": request.GET.get("replacing", "")},
     )
-    if form.is_valid():
-        if form.is_bot:
-            return redirect("petition:check_email", slug)
-        ip_hash = signing.hash_ip(ratelimits.client_ip(request))
-        address = form.cleaned_data["email"]
-        domain = domains.registrable(address.rpartition("@")[2])
-        verdict = ratelimits.signing_verdict(ip_hash, domain, mailbox(address))
-        if verdict.wait:
-            return _rate_limited(request, campaign, verdict.wait, form)
-        receipt = signing.sign(
-            campaign, form.cleaned_data, ip_hash=ip_hash, over_soft_limit=verdict.hold, language=request.LANGUAGE_CODE
-        )
-        if mistyped := receipts.open_receipt(form.cleaned_data["replacing"], campaign, visitor):
-            receipts.replace(mistyped, receipt)
-        return redirect(receipts.check_email_url(campaign, receipt, visitor))
+    if signed := _sign_with(request, campaign, form, visitor):
+        return signed
     # The form's clock is tied to the visitor's CSRF cookie, which a first visit gets now.
     get_token(request)
     form.visitor = request.META["CSRF_COOKIE"]
     return render(request, "petition/sign.html", {"campaign": campaign, "form": form})
+
+
+def _sign_with(
+    request: HttpRequest, campaign: Campaign, form: SignForm, visitor: str, *, embedded: bool = False
+) -> HttpResponse | None:
+    """Sign with the form if it is valid, within the limits: the page that follows, or None to show the form again.
+
+    The one way a form becomes a signature, for the site's own pages and for the page partners frame
+    (`embedded`, whose signatures carry its channel, and whose pages stay in the frame).
+    """
+    if not form.is_valid():
+        return None
+    check_email = "petition:embed_check_email" if embedded else "petition:check_email"
+    if form.is_bot:
+        return redirect(check_email, campaign.slug)
+    ip_hash = signing.hash_ip(ratelimits.client_ip(request))
+    address = form.cleaned_data["email"]
+    domain = domains.registrable(address.rpartition("@")[2])
+    verdict = ratelimits.signing_verdict(ip_hash, domain, mailbox(address))
+    if verdict.wait:
+        template = "petition/embed/rate_limited.html" if embedded else "petition/rate_limited.html"
+        return _rate_limited(request, campaign, verdict.wait, form, template)
+    data = form.cleaned_data | ({"source": Signature.Source.EMBED} if embedded else {})
+    receipt = signing.sign(
+        campaign, data, ip_hash=ip_hash, over_soft_limit=verdict.hold, language=request.LANGUAGE_CODE
+    )
+    if mistyped := receipts.open_receipt(form.cleaned_data["replacing"], campaign, visitor):
+        receipts.replace(mistyped, receipt)
+    return redirect(receipts.check_email_url(campaign, receipt, visitor, view=check_email))
 
 
 @require_GET
@@ -218,6 +242,62 @@ def check_email(request: HttpRequest, slug: str) -> HttpResponse:
     # It may show an address: no cache, shared or the browser's own, may keep it.
     response["Cache-Control"] = "no-store"
     return response
+
+
+# The page partner sites frame: petition.embedding says who may frame it and what protects its form in place of
+# Django's CSRF check, whose cookie a browser does not send inside another site's frame.
+@embedding.embeddable
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """The sign page for partners' frames: the title, the count, the sign form and a link to the whole letter."""
+    campaign = _campaign_for_signing(slug)
+    if not campaign.is_accepting_signatures():
+        status = 403 if request.method == "POST" else 200
+        return render(request, "petition/embed/not_open.html", _embed_context(campaign), status=status)
+    if request.method == "POST" and not embedding.sent_from_our_page(request):
+        return render(request, "petition/embed/refused.html", _embed_context(campaign), status=403)
+    visitor = embedding.visitor(signing.hash_ip(ratelimits.client_ip(request)))
+    form = SignForm(
+        request.POST if request.method == "POST" else None,
+        campaign=campaign,
+        visitor=visitor,
+        initial={"replacing": request.GET.get("replacing", "")},
+    )
+    if signed := _sign_with(request, campaign, form, visitor, embedded=True):
+        return signed
+    if request.method == "GET" and sharing.is_visitor(*_agent_and_purpose(request)):
+        visits.record(campaign.pk, Signature.Source.EMBED)
+    visits.flush_if_due()
+    totals = counting.totals(campaign)
+    context = _embed_context(campaign) | {
+        "form": form,
+        "totals": totals,
+        "target": counting.milestone(totals.count, campaign.signature_goal),
+    }
+    return render(request, "petition/embed/sign.html", context)
+
+
+@embedding.embeddable
+@require_GET
+def embed_check_email(request: HttpRequest, slug: str) -> HttpResponse:
+    """The check-your-email page inside a partner's frame, showing the inbox to the address that has just signed."""
+    campaign = _campaign(slug)
+    value = request.GET.get("r", "")
+    visitor = embedding.visitor(signing.hash_ip(ratelimits.client_ip(request)))
+    receipt = receipts.open_receipt(value, campaign, visitor)
+    context = _embed_context(campaign) | {
+        "inbox": receipts.inbox(receipt) if receipt else None,
+        "sign_again_url": receipts.sign_again_url(campaign, value, receipt, view="petition:embed") if receipt else None,
+    }
+    response = render(request, "petition/embed/check_email.html", context)
+    response["Cache-Control"] = "no-store"  # it may show an address, as the site's own page may
+    return response
+
+
+def _embed_context(campaign: Campaign) -> dict[str, object]:
+    # Links out of the frame open the site in a new tab: its pages refuse to be framed.
+    return {"campaign": campaign, "embed": True, "letter_url": settings.SITE_URL + campaign.get_absolute_url()}
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from campaign.loading import content_files, load_campaign
 from campaign.models import Ask, Campaign, Fact, Source
+from petition import visits
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,12 +51,15 @@ def nobody_left_on_the_test_database(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Counts, rate limits, recent signers and campaigns live in caches: each test starts with none."""
+    """Counts, rate limits, recent signers and campaigns live in caches, and visits in memory until they are written
+    (petition.visits): each test starts with none."""
     for cache in caches.all():
         cache.clear()
+    visits._pending.clear()
     yield
     for cache in caches.all():
         cache.clear()
+    visits._pending.clear()
 
 
 @pytest.fixture

@@ -570,6 +570,8 @@ PUBLIC = {
     "c/<slug:slug>/withdraw/<str:token>/",
     "api/campaigns/<slug:slug>.json",
     "c/<slug:slug>/badge.svg",  # the count for partners' sites
+    "c/<slug:slug>/embed/",  # the sign page partners' sites frame (petition.embedding)
+    "c/<slug:slug>/embed/check-your-email/",
     "c/<slug:slug>/updates/<int:pk>/",  # a sent update, as emailed
     "u/<str:token>/",  # stopping updates: the link in each one
     "admin/login/",  # the way in

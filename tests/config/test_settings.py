@@ -113,7 +113,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
-@pytest.mark.parametrize(("name", "value"), [("DEBUG", "perhaps"), ("SITE_URL", "not a url"), ("CONN_MAX_AGE", "soon")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEBUG", "perhaps"),
+        ("SITE_URL", "not a url"),
+        ("CONN_MAX_AGE", "soon"),
+        # Each origin goes into the embed pages' CSP as it is: nothing but an origin may pass.
+        ("EMBED_ORIGINS", "*"),
+        ("EMBED_ORIGINS", "https://partner.example.org/page"),
+        ("EMBED_ORIGINS", "https://partner.example.org; script-src *"),
+    ],
+)
 def test_a_malformed_value_stops_start_up_with_its_name(name, value):
     result = run_django(["-c", PRINT_SETTINGS], **(PRODUCTION | {name: value}))
 
