@@ -32,4 +32,3 @@ def sticking_out(page):
     """
     page.wait_for_load_state("load")
     return page.evaluate(STICKING_OUT)
-

@@ -1,4 +1,5 @@
-"""Lighthouse (mobile) on the campaign page: full marks in every category, and all it needs within 12 KB on the wire.
+"""Lighthouse (mobile) on the campaign page: full marks in every category, and all it needs within 12 KB on the wire;
+and on the Welsh campaign page, full marks for accessibility and search.
 
 One page, one run per suite: each takes Lighthouse some seconds of both cores.
 """
@@ -24,3 +25,11 @@ def test_the_campaign_page_has_full_marks_on_a_phone_and_transfers_at_most_12_kb
 
     assert report.scores == FULL_MARKS, (report.failing, report.benchmark_index, report.cpu_slowdown)
     assert report.transfer_bytes <= BUDGET_BYTES, report.requests
+
+
+def test_the_welsh_campaign_page_has_full_marks_for_accessibility_and_search_on_a_phone(live_server, real_campaign):
+    report = lighthouse.audit(f"{live_server.url}/cy{real_campaign.get_absolute_url()}")
+
+    assert {name: report.scores[name] for name in ("accessibility", "seo")} == {"accessibility": 1.0, "seo": 1.0}, (
+        report.failing
+    )
