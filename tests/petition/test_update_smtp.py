@@ -1,4 +1,4 @@
-"""An update to a few thousand signers over a real SMTP conversation, sent by the real task worker: the headers
+"""An update to ten thousand signers over a real SMTP conversation, sent by the real task worker: the headers
 and footer each receives, one unsubscribed by a one-click POST, one bounced through the provider's webhook, and
 the next update reaching neither."""
 
@@ -20,7 +20,7 @@ from .test_email_events import HARD_BOUNCE, SECRET, post_event
 
 pytestmark = pytest.mark.slow  # thousands of emails through a real SMTP server and the worker
 
-SIGNERS = 1000
+SIGNERS = 10_000  # issue 13
 
 
 def run_worker():
