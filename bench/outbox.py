@@ -33,10 +33,11 @@ INSERT INTO petition_signature (
     show_name, contact_opt_in, contact_wording, message, message_status, consent_version, ip_hash, created_at,
     confirmed_at, invalidation_reason, held_reason, is_demo, source
 )
-SELECT c.id, %(status)s, 'Bench', 'Signer ' || n, %(prefix)s || n || '@example.org', %(prefix)s || n || '@example.org',
-       %(prefix)s || md5(n::text), 'example.org', 'BN1 1AA', 'GB', 'south-east', false, %(opted_in)s,
-       CASE WHEN %(opted_in)s THEN '2026-11-23' ELSE '' END, '', '', 'bench', md5(n::text),
-       now() - interval '1 day', CASE WHEN %(status)s = 'confirmed' THEN now() - interval '1 day' END, '', '', false, ''
+SELECT c.id, %(status)s::text, 'Bench', 'Signer ' || n, %(prefix)s::text || n || '@example.org',
+       %(prefix)s::text || n || '@example.org', md5(%(prefix)s::text || n), 'example.org', 'BN1 1AA', 'GB',
+       'south-east', false, %(opted_in)s::boolean, CASE WHEN %(opted_in)s::boolean THEN '2026-11-23' ELSE '' END,
+       '', '', 'bench', md5(n::text), now() - interval '1 day',
+       CASE WHEN %(status)s::text = 'confirmed' THEN now() - interval '1 day' END, '', '', false, ''
 FROM generate_series(1, %(n)s) AS n, campaign_campaign AS c WHERE c.slug = %(slug)s
 """
 EMAILS = """
@@ -217,10 +218,15 @@ def send_with(stack, workers, n):
     stack.stop_workers()
     cancel_waiting(stack)
     recipients = queue(stack, f"outbox{workers}-", n)
-    smtp_pid, pg, worker_pids, before = stack.smtp.popen.pid, postgres_pids(stack), [], {}
+    smtp_pid, worker_pids, before = stack.smtp.popen.pid, [], {}
 
     def spent():
-        return {"workers": cpu_seconds(worker_pids), "PostgreSQL": cpu_seconds(pg), "sink": cpu_seconds([smtp_pid])}
+        # PostgreSQL's processes looked up each time: the workers' connections are backends of their own.
+        return {
+            "workers": cpu_seconds(worker_pids),
+            "PostgreSQL": cpu_seconds(postgres_pids(stack)),
+            "sink": cpu_seconds([smtp_pid]),
+        }
 
     # Counted from the first email on, so that the workers' start (Django's import) is left out.
     sink = Sink(stack, recipients, on_first=lambda: before.update(spent()))

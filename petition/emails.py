@@ -35,8 +35,8 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import connection, transaction
-from django.db.models import F, Min
+from django.db import transaction
+from django.db.models import Case, F, Min, Value, When
 from django.tasks import task
 from django.template import loader
 from django.urls import reverse
@@ -254,27 +254,48 @@ def _attach_campaigns(batch: list[OutgoingEmail]) -> None:
 class Mailer:
     """The run's one connection to MAILERS' default, opened at the first email and kept for every batch.
 
-    With Django's SMTP backend each email goes as bytes written by petition.smtp (pipelined where the server
-    offers it); any other backend (the console, the test suite's memory) gets Django's send_messages.
+    With Django's SMTP backend each email goes as bytes written by petition.smtp, pipelined where the server
+    offers it, so that an email's outcome is known only after the next is sent: `settled()` gives each email
+    whose outcome is known, with the server's refusal or None. Any other backend (the console, the test suite's
+    memory) gets Django's send_messages, and each email is settled at once.
     """
 
     def __init__(self) -> None:
         self.backend = mailers.default
         self.opened = False
-        self.smtp = smtp.Sender(self.backend) if isinstance(self.backend, SMTPBackend) else None
+        self.smtp: smtp.Sender[OutgoingEmail] | None = None
+        if isinstance(self.backend, SMTPBackend):
+            self.smtp = smtp.Sender(self.backend)
+        self.done: list[tuple[OutgoingEmail, Exception | None]] = []
 
     def open(self) -> None:
         if not self.opened:
             self.backend.open()
             self.opened = True
 
-    def send(self, message: EmailMultiAlternatives) -> None:
+    def send(self, email: OutgoingEmail, message: EmailMultiAlternatives) -> None:
+        """Hand over an email; raises if this one is refused or cannot be built, or the server went away."""
         self.open()
         if self.smtp is None:
             self.backend.send_messages([message])
+            self.done.append((email, None))
             return
-        wire = smtp.as_bytes(message)
-        self.smtp.send(smtp.envelope_sender(message.from_email), smtp.recipient(message.to[0]), wire)
+        wire = smtp.as_bytes(message)  # ValueError here, before anything is written, for an address it cannot take
+        self.smtp.send(email, smtp.envelope_sender(message.from_email), smtp.recipient(message.to[0]), wire)
+
+    def finish(self) -> None:
+        if self.smtp is not None and self.opened:
+            self.smtp.finish()
+
+    def settled(self) -> list[tuple[OutgoingEmail, Exception | None]]:
+        done = self.done + (self.smtp.settled if self.smtp is not None else [])
+        self.done = []
+        if self.smtp is not None:
+            self.smtp.settled = []
+        return done
+
+    def abandon(self) -> OutgoingEmail | None:
+        return self.smtp.abandon() if self.smtp is not None else None
 
     def close(self) -> None:
         """Close the connection; after a broken one, the next email opens a new one."""
@@ -291,6 +312,26 @@ def _send_batch(batch: list[OutgoingEmail], mailer: Mailer) -> int:
     sent_to: Counter[int | None] = Counter()
     cancelled: list[int] = []
     sent = 0
+
+    def settle() -> None:
+        nonlocal sent, unmarked
+        for email, refusal in mailer.settled():
+            if refusal is not None:
+                _defer(email, refusal)  # the server refused its text: try again later
+                continue
+            sent += 1
+            unmarked.append((email.pk, email.kind))
+            if len(unmarked) >= MARK_EVERY:
+                _mark_sent(unmarked)
+                unmarked = []
+
+    def server_gone(waiting: list[OutgoingEmail], error: Exception) -> None:
+        # Everything not yet known to have arrived waits, and the next batch reconnects.
+        in_flight = mailer.abandon()
+        mailer.close()
+        for email in [in_flight, *waiting] if in_flight is not None else waiting:
+            _defer(email, error)
+
     try:
         for position, email in enumerate(batch):
             kind = None if email.pk in stopped else _earned(email, sent_to[email.signature_id])
@@ -299,25 +340,24 @@ def _send_batch(batch: list[OutgoingEmail], mailer: Mailer) -> int:
                 continue
             email.kind = kind
             try:
-                mailer.send(_message(email))
+                mailer.send(email, _message(email))
             except (smtplib.SMTPRecipientsRefused, UnicodeError, ValueError) as error:
                 _give_up(email, error)
             except (smtplib.SMTPException, OSError) as error:
-                # The server went away: everything left in the batch waits too, and the next batch reconnects.
-                mailer.close()
-                for waiting in batch[position:]:
-                    _defer(waiting, error)
+                server_gone(batch[position:], error)
                 break
             except Exception as error:  # one bad email must not hold up the others
                 logger.exception("Email %s could not be built or sent", email.pk)
                 _defer(email, error)
             else:
-                sent += 1
                 sent_to[email.signature_id] += 1
-                unmarked.append((email.pk, kind))
-                if len(unmarked) >= MARK_EVERY:
-                    _mark_sent(unmarked)
-                    unmarked = []
+            finally:
+                settle()
+        try:
+            mailer.finish()
+        except (smtplib.SMTPException, OSError) as error:
+            server_gone([], error)
+        settle()
     finally:
         _mark_sent(unmarked)
         if cancelled:
@@ -326,26 +366,19 @@ def _send_batch(batch: list[OutgoingEmail], mailer: Mailer) -> int:
 
 
 def _mark_sent(emails: list[tuple[int, str]]) -> None:
-    """Mark these (pk, kind) emails sent, in one transaction.
-
-    On PostgreSQL without waiting for the commit to reach the disk: a database crash in the next fraction of a
-    second may forget the mark, and the email is then sent again, which is what a worker killed before marking
-    it does anyway; nothing is lost, and the worker does not wait on the disk for every few emails.
-    """
+    """Mark these (pk, kind) emails sent: one statement, a repeat taking the kind it was sent as."""
     if not emails:
         return
-    now = timezone.now()
     kinds: dict[str, list[int]] = {}
     for pk, kind in emails:
         kinds.setdefault(kind, []).append(pk)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        for kind, pks in kinds.items():
-            OutgoingEmail.objects.filter(pk__in=pks).update(
-                kind=kind, status=OutgoingEmail.Status.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
-            )
+    OutgoingEmail.objects.filter(pk__in=[pk for pk, _ in emails]).update(
+        kind=Case(*(When(pk__in=pks, then=Value(kind)) for kind, pks in kinds.items())),
+        status=OutgoingEmail.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error="",
+    )
 
 
 def _stopped_updates(batch: list[OutgoingEmail]) -> set[int]:

@@ -99,29 +99,42 @@ def as_bytes(message: EmailMultiAlternatives) -> bytes:
     return b"".join(lines)
 
 
-class Sender:
+class Sender[T]:
     """Hands emails to the SMTP server of Django's SMTP backend over its one open connection.
 
-    With PIPELINING offered, MAIL, RCPT and DATA go in one write and their three replies are read together
-    (RFC 2920 3.1: DATA ends the group); otherwise smtplib's sendmail speaks one command at a time. A refusal
-    raises smtplib's own exceptions, as sendmail would, and leaves the connection ready for the next email.
+    Where the server offers PIPELINING, each email costs one round trip: its MAIL, RCPT and DATA go in one
+    write with the text of the email before (RFC 2920 3.1: the text may open a group, DATA must end one), and
+    their replies are read together. An email's outcome is known only once the next is sent (or `finish`), so
+    each is handed over with a token and comes back in `settled`, with None or the server's refusal of its
+    text. A refused envelope raises at once, as smtplib's sendmail would, leaving the connection ready for the
+    next email. Without PIPELINING, sendmail speaks one command at a time.
     """
 
     def __init__(self, backend: EmailBackend) -> None:
         self.backend = backend
+        # The email whose envelope the server took, and whose text goes with the next email's envelope.
+        self.in_flight: tuple[T, bytes] | None = None
+        self.settled: list[tuple[T, Exception | None]] = []
 
     @property
     def connection(self) -> smtplib.SMTP:
         assert self.backend.connection is not None, "open() the backend first"
         return self.backend.connection
 
-    def send(self, from_address: str, to_address: str, message: bytes) -> None:
+    def send(self, token: T, from_address: str, to_address: str, message: bytes) -> None:
         connection = self.connection
         connection.ehlo_or_helo_if_needed()
         if not connection.has_extn("pipelining"):
-            connection.sendmail(from_address, [to_address], message)
+            try:
+                connection.sendmail(from_address, [to_address], message)
+            except smtplib.SMTPDataError as refusal:  # of this email alone: sendmail has reset the transaction
+                self.settled.append((token, refusal))
+            else:
+                self.settled.append((token, None))
             return
-        connection.send(f"MAIL FROM:<{from_address}>\r\nRCPT TO:<{to_address}>\r\nDATA\r\n".encode("ascii"))
+        envelope = f"MAIL FROM:<{from_address}>\r\nRCPT TO:<{to_address}>\r\nDATA\r\n".encode("ascii")
+        connection.send(self._text_in_flight() + envelope)
+        self._settle_in_flight()
         mail, rcpt, data = connection.getreply(), connection.getreply(), connection.getreply()
         if data[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
             # The server took DATA after refusing the envelope: an empty message ends it (RFC 2920 3.1).
@@ -136,12 +149,33 @@ class Sender:
         if data[0] != 354:
             self._reset()
             raise smtplib.SMTPDataError(*data)
-        body = LINE_START_DOT.sub(b"..", message)
-        connection.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
-        code, reply = connection.getreply()
-        if code != 250:
-            self._reset()
-            raise smtplib.SMTPDataError(code, reply)
+        self.in_flight = (token, message)
+
+    def finish(self) -> None:
+        """Send the last email's text and read the server's answer to it."""
+        if self.in_flight is not None:
+            self.connection.send(self._text_in_flight())
+            self._settle_in_flight()
+
+    def abandon(self) -> T | None:
+        """After the connection broke: forget the email in flight and return it (it may or may not have arrived)."""
+        token = self.in_flight[0] if self.in_flight is not None else None
+        self.in_flight = None
+        return token
+
+    def _text_in_flight(self) -> bytes:
+        if self.in_flight is None:
+            return b""
+        text = LINE_START_DOT.sub(b"..", self.in_flight[1])
+        return text + (b".\r\n" if text.endswith(b"\r\n") else b"\r\n.\r\n")
+
+    def _settle_in_flight(self) -> None:
+        if self.in_flight is None:
+            return
+        # A server that hung up raises SMTPServerDisconnected here, leaving the email in flight to abandon().
+        code, reply = self.connection.getreply()
+        token, self.in_flight = self.in_flight[0], None
+        self.settled.append((token, None if code == 250 else smtplib.SMTPDataError(code, reply)))
 
     def _reset(self) -> None:
         # As smtplib does after a refusal; a server that hung up shows when the next email is sent.

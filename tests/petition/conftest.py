@@ -127,12 +127,14 @@ def confirmed(client, sign, deliver_outbox):
 
 class Mailbox:
     """An SMTP server's handler that keeps what it receives; it offers PIPELINING, as production relays do, unless
-    told not to, and refuses the addresses in `refuse` as a server refuses an unknown mailbox."""
+    told not to; it refuses the addresses in `refuse` as a server refuses an unknown mailbox, and the text of a
+    message to those in `reject` as a spam filter would."""
 
     def __init__(self, pipelining=True):
         self.messages = []
         self.pipelining = pipelining
         self.refuse = set()
+        self.reject = set()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -145,6 +147,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if set(envelope.rcpt_tos) & self.reject:
+            return "554 5.7.1 Message refused"
         self.messages.append((envelope.rcpt_tos, Received(envelope.content)))
         return "250 Message accepted"
 

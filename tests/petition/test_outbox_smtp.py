@@ -68,6 +68,21 @@ def test_an_address_the_server_refuses_is_given_up_and_the_next_ones_still_go(ca
     assert set(OutgoingEmail.objects.exclude(pk=refused.pk).values_list("status", flat=True)) == {"sent"}
 
 
+@pytest.mark.parametrize("server", ["smtp_server", "smtp_server_without_pipelining"])
+def test_an_email_whose_text_the_server_refuses_waits_for_a_retry_and_the_others_go(campaign, request, server):
+    smtp_server = request.getfixturevalue(server)
+    confirmations(campaign, 3)
+    smtp_server.reject.add("sian1@example.org")
+
+    assert emails.send_due() == 2
+
+    assert [recipients for recipients, _ in smtp_server.messages] == [["sian0@example.org"], ["sian2@example.org"]]
+    refused = OutgoingEmail.objects.get(signature__email="sian1@example.org")
+    assert (refused.status, refused.attempts, refused.last_error) == ("pending", 1, "SMTPDataError 554")
+    assert refused.next_attempt_at > timezone.now()
+    assert set(OutgoingEmail.objects.exclude(pk=refused.pk).values_list("status", flat=True)) == {"sent"}
+
+
 def test_a_line_of_an_update_that_starts_with_a_dot_arrives_whole(campaign, smtp_server, manager):
     update = Update(campaign=campaign, title="News", body=".Then a line that starts with a dot\n\n. And another")
     updates.save_draft(update)
