@@ -165,7 +165,10 @@ def send_due(limit: int = 2000) -> int:
             batches += 1
             if batches == 1 and len(batch) == BATCH:
                 # More is waiting than one batch: a run for another worker to join this one (one a window at most).
-                nudge_worker()
+                try:
+                    nudge_worker()
+                except Exception:  # Redis away, say: this run sends everything anyway, only alone
+                    logger.warning("Could not ask another worker to join the sending", exc_info=True)
             sent += _send_batch(batch, mailer)
     finally:
         mailer.close()

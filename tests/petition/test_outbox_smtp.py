@@ -129,3 +129,13 @@ def test_a_few_waiting_ask_for_no_other_run(campaign, smtp_server, settings):
     assert emails.send_due() == 3
 
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_run_sends_everything_alone_when_redis_is_away(campaign, smtp_server, settings, monkeypatch):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # the shared flag's server: a refused port
+    monkeypatch.setattr(emails, "_run_due", 0.0)
+    confirmations(campaign, emails.BATCH + 1)
+
+    assert emails.send_due() == emails.BATCH + 1
+
+    assert len(smtp_server.messages) == emails.BATCH + 1
