@@ -4,8 +4,8 @@ Django's message() builds every email through the standard library's email packa
 folding cost about three times the rendering of both templates; the outbox's emails are all alike (two
 bodies, a few headers), so `as_bytes` writes them directly, leaving the stdlib to encode only a header that
 needs it (a Welsh organiser's name, say), once per distinct value. `Sender` hands them to the server over one
-connection, and where the server offers PIPELINING (RFC 2920, as Postfix and every large provider do) sends
-the envelope in one round trip rather than three.
+connection, and where the server offers PIPELINING (RFC 2920, as Postfix and every large provider do) each email
+costs one round trip rather than four: its envelope goes with the text of the email before.
 """
 
 import binascii
