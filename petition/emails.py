@@ -16,7 +16,7 @@ run that finds more than a batch waiting asks for another run, so that every
 worker shares a big queue. `requeue_due` (`manage.py requeue_outbox`, run from
 cron) is the safety net for a worker killed mid-run. An email is never lost;
 it could be sent twice only if a process died between the SMTP server
-accepting it and its row being marked (at most MARK_EVERY per worker).
+accepting it and its row being marked (at most MARK_EVERY + 1 per worker).
 """
 
 import contextlib
@@ -151,7 +151,7 @@ def send_due(limit: int = 2000) -> int:
     transaction (its rows are not due again for OUTBOX_LEASE_SECONDS), then
     sent over the run's one SMTP connection and marked sent a few at a time,
     so nothing holds a lock while the mail server is slow, and a worker that
-    dies mid-batch leaves at most MARK_EVERY sent emails unmarked (sent again
+    dies mid-batch leaves at most MARK_EVERY + 1 sent emails unmarked (sent again
     once the lease ends: at least once, never lost).
     """
     _answer_resend_requests()
