@@ -19,7 +19,10 @@ the workers stopped (their emails are left unsent):
 5. scale out: a second app server sharing PostgreSQL and Redis, the surge
    split between the two; rate limits across both;
 6. timing: whether signing or resending takes longer for an address that
-   has signed than for a new one (bench/timing.py).
+   has signed than for a new one (bench/timing.py);
+7. the outbox: where an email's time goes, and one and two task workers
+   sending to the SMTP sink; 8. an update to 100,000 supporters
+   (bench/outbox.py, run after the drills, with the web servers idle).
 The table lists the parts by number, the drills last.
 
 Usage: .venv/bin/python bench/run.py [--seconds 10] [--runs 3] [--senders 3] [--quick] [--only PART ...]
@@ -48,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import timing  # noqa: E402
+from bench import outbox, timing  # noqa: E402
 from bench.cpu import Meter, postmaster_pid  # noqa: E402
 from bench.database import filled_database  # noqa: E402
 from bench.stack import PYTHON, SLUG, Stack  # noqa: E402
@@ -855,11 +858,11 @@ def main():
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1, help="gunicorn workers")
     parser.add_argument("--senders", type=int, default=SENDERS, help=f"task workers (default {SENDERS})")
     parser.add_argument("--quick", action="store_true", help="10 s runs, 1 of each, 100,000 rows, 20 s SMTP outage")
-    parser.add_argument("--only", nargs="+", help="run only these parts: surge storm tables scale timing faults")
+    parser.add_argument("--only", nargs="+", help="run only these parts: surge storm tables scale timing faults outbox")
     options = parser.parse_args()
     if options.quick:
         options.seconds, options.runs, options.rows, options.smtp_outage = 10, 1, 100_000, 20
-    parts = set(options.only or ["surge", "storm", "tables", "scale", "timing", "faults"])
+    parts = set(options.only or ["surge", "storm", "tables", "scale", "timing", "faults", "outbox"])
     for program in ("wrk", "redis-server"):
         if not shutil.which(program):
             raise SystemExit(f"{program} is needed: apt-get install {program.replace('-server', '')}")
@@ -889,6 +892,9 @@ def main():
                 drill_worker_killed(stack, report, session)
             with report.timed("drill: app server killed"):
                 drill_app_killed(stack, report, options, session)
+        if "outbox" in parts:
+            with report.timed("7. outbox and 8. an update to supporters"):
+                outbox.run(stack, report, options)
         # Sending is timed in part 1 and tested by the drills; what follows times requests and queries, with the
         # workers stopped as during the surge (in production they run on machines of their own). The emails these
         # parts queue are left unsent and thrown away with the stack: sending them between parts, only so that the

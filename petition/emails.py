@@ -8,37 +8,47 @@ to run when that window closes, so it finds every row committed in the window.
 A surge of signers costs one task row a second, not one per signature.
 
 `send_due` claims due rows in batches (skipping any another worker holds),
-sends them over one SMTP connection, marks each sent as it goes, and on
-failure gives it a later `next_attempt_at` with backoff and schedules a run
-for then. `requeue_due` (`manage.py requeue_outbox`, run from cron) is the
-safety net for a worker killed mid-run. An email is never lost; it could be
-sent twice only if a process died between the SMTP server accepting it and
-its row being marked.
+renders each (`_message`, the one place), sends them over the run's one SMTP
+connection (petition.smtp: written as bytes directly, pipelined where the
+server offers it), marks them sent MARK_EVERY at a time, and on failure gives
+each a later `next_attempt_at` with backoff and schedules a run for then. A
+run that finds more than a batch waiting asks for another run, so that every
+worker shares a big queue. `requeue_due` (`manage.py requeue_outbox`, run from
+cron) is the safety net for a worker killed mid-run. An email is never lost;
+it could be sent twice only if a process died between the SMTP server
+accepting it and its row being marked (at most MARK_EVERY + 1 per worker).
 """
 
 import contextlib
 import logging
 import smtplib
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
-from django.db.models import F, Min
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import connection, transaction
+from django.db.models import Case, F, Min, Value, When
 from django.tasks import task
-from django.template.loader import render_to_string
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+if TYPE_CHECKING:
+    from django.template.backends.base import _EngineTemplate
+
 from campaign.models import Campaign
 
-from . import ratelimits, suppression
+from . import ratelimits, smtp, suppression
 from .models import OutgoingEmail, ResendRequest, Signature, Update
 
 logger = logging.getLogger(__name__)
@@ -51,6 +61,8 @@ SUBJECTS: dict[str, str] = {
 BACKOFF_MINUTES = [1, 2, 5, 15, 30, 60]
 MAX_ATTEMPTS = 30
 BATCH = 50
+# Sent emails are marked this many at a time: a worker killed mid-batch may send up to this many again.
+MARK_EVERY = 10
 NUDGE_KEY = "petition:outbox-nudge"
 # Seconds of clock difference between app servers that the nudge allows for.
 CLOCK_MARGIN = 0.2
@@ -137,17 +149,30 @@ def send_due(limit: int = 2000) -> int:
     """Send due outbox emails, a batch at a time, until none is left or `limit` is reached.
 
     Returns how many were sent. Each batch is first claimed in a short
-    transaction (its rows are not due again for OUTBOX_LEASE_SECONDS), then each email is sent
-    and marked on its own, so a worker that dies mid-batch leaves at most one
-    email unmarked, and nothing holds a lock while the mail server is slow.
+    transaction (its rows are not due again for OUTBOX_LEASE_SECONDS), then
+    sent over the run's one SMTP connection and marked sent a few at a time,
+    so nothing holds a lock while the mail server is slow, and a worker that
+    dies mid-batch leaves at most MARK_EVERY + 1 sent emails unmarked (sent again
+    once the lease ends: at least once, never lost).
     """
     _answer_resend_requests()
-    sent = 0
-    while sent < limit:
-        batch = _claim_batch()
-        if not batch:
-            break
-        sent += _send_batch(batch)
+    sent = batches = 0
+    mailer = Mailer()
+    try:
+        while sent < limit:
+            batch = _claim_batch()
+            if not batch:
+                break
+            batches += 1
+            if batches == 1 and len(batch) == BATCH:
+                # More is waiting than one batch: a run for another worker to join this one (one a window at most).
+                try:
+                    nudge_worker()
+                except Exception:  # Redis away, say: this run sends everything anyway, only alone
+                    logger.warning("Could not ask another worker to join the sending", exc_info=True)
+            sent += _send_batch(batch, mailer)
+    finally:
+        mailer.close()
     if sent >= limit:
         _schedule_run(timezone.now())  # more may be due: carry on in a fresh task
     _schedule_next_retry()
@@ -167,11 +192,11 @@ def _answer_resend_requests() -> None:
         ResendRequest.objects.filter(pk__in=[request.pk for request in requests]).delete()
 
 
-def _earned(email: OutgoingEmail) -> str | None:
+def _earned(email: OutgoingEmail, sent_in_batch: int = 0) -> str | None:
     """The email a signature has earned: a repeat becomes a confirmation or an "already signed", or nothing.
 
-    Nothing for an invalid or erased signature, or once it has had its few emails this hour; and nothing ever
-    for a demo signature (petition.demo), whose address is made up.
+    Nothing for an invalid or erased signature, or once it has had its few emails this hour (counting those sent
+    in this batch, not yet marked); and nothing ever for a demo signature (petition.demo), whose address is made up.
     """
     signature = email.signature
     if signature is None:  # a test of an update, to the member of staff who asked for it
@@ -186,7 +211,7 @@ def _earned(email: OutgoingEmail) -> str | None:
         return email.kind
     if signature.status == Signature.Status.INVALIDATED or signature.erased_at is not None:
         return None
-    if recently_sent(signature) >= settings.EMAILS_PER_SIGNATURE_PER_HOUR:
+    if recently_sent(signature) + sent_in_batch >= settings.EMAILS_PER_SIGNATURE_PER_HOUR:
         return None
     if signature.status == Signature.Status.PENDING:
         return OutgoingEmail.Kind.CONFIRM
@@ -198,58 +223,175 @@ def _claim_batch() -> list[OutgoingEmail]:
     with transaction.atomic():
         batch = list(
             OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("signature__campaign__organiser", "update__campaign__organiser", "staff")
+            .select_related("signature")
             .filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at")[:BATCH]
         )
         OutgoingEmail.objects.filter(pk__in=[email.pk for email in batch]).update(
             next_attempt_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         )
+    _attach_campaigns(batch)
     return batch
 
 
-def _send_batch(batch: list[OutgoingEmail]) -> int:
-    connection = mailers.default
-    try:
-        connection.open()
-    except (smtplib.SMTPException, OSError) as error:
-        for email in batch:
-            _defer(email, error)
-        return 0
-    sent = 0
+def _attach_campaigns(batch: list[OutgoingEmail]) -> None:
+    """Give each email its campaign (with the organiser), update and member of staff, read once for the batch.
+
+    Joining them to every claimed row cost more than sending the email: a campaign row carries its whole letter.
+    """
+    campaigns = Campaign.objects.select_related("organiser").in_bulk(
+        {email.signature.campaign_id for email in batch if email.signature is not None}
+    )
+    updates = Update.objects.select_related("campaign__organiser").in_bulk(
+        {email.update_id for email in batch if email.update_id is not None}
+    )
+    staff = User.objects.in_bulk({email.staff_id for email in batch if email.staff_id is not None})
+    for email in batch:
+        if email.signature is not None:
+            email.signature.campaign = campaigns[email.signature.campaign_id]
+        if email.update_id is not None:
+            email.update = updates[email.update_id]
+        if email.staff_id is not None:
+            email.staff = staff[email.staff_id]
+
+
+class Mailer:
+    """The run's one connection to MAILERS' default, opened at the first email and kept for every batch.
+
+    With Django's SMTP backend each email goes as bytes written by petition.smtp, pipelined where the server
+    offers it, so that an email's outcome is known only after the next is sent: `settled()` gives each email
+    whose outcome is known, with the server's refusal or None. Any other backend (the console, the test suite's
+    memory) gets Django's send_messages, and each email is settled at once.
+    """
+
+    def __init__(self) -> None:
+        self.backend = mailers.default
+        self.opened = False
+        self.smtp: smtp.Sender[OutgoingEmail] | None = None
+        if isinstance(self.backend, SMTPBackend):
+            self.smtp = smtp.Sender(self.backend)
+        self.done: list[tuple[OutgoingEmail, Exception | None]] = []
+
+    def open(self) -> None:
+        if not self.opened:
+            self.backend.open()
+            self.opened = True
+
+    def send(self, email: OutgoingEmail, message: EmailMultiAlternatives) -> None:
+        """Hand over an email; raises if this one is refused or cannot be built, or the server went away."""
+        self.open()
+        if self.smtp is None:
+            self.backend.send_messages([message])
+            self.done.append((email, None))
+            return
+        wire = smtp.as_bytes(message)  # ValueError here, before anything is written, for an address it cannot take
+        self.smtp.send(email, smtp.envelope_sender(message.from_email), smtp.recipient(message.to[0]), wire)
+
+    def finish(self) -> None:
+        if self.smtp is not None and self.opened:
+            self.smtp.finish()
+
+    def settled(self) -> list[tuple[OutgoingEmail, Exception | None]]:
+        done = self.done + (self.smtp.settled if self.smtp is not None else [])
+        self.done = []
+        if self.smtp is not None:
+            self.smtp.settled = []
+        return done
+
+    def abandon(self) -> OutgoingEmail | None:
+        return self.smtp.abandon() if self.smtp is not None else None
+
+    def close(self) -> None:
+        """Close the connection; after a broken one, the next email opens a new one."""
+        if self.opened:
+            self.opened = False
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.backend.close()
+
+
+def _send_batch(batch: list[OutgoingEmail], mailer: Mailer) -> int:
+    """Send a claimed batch, marking the emails sent MARK_EVERY at a time, and those not earned in one statement."""
     stopped = _stopped_updates(batch)
+    unmarked: list[tuple[int, str]] = []
+    sent_to: Counter[int | None] = Counter()
+    cancelled: list[int] = []
+    sent = 0
+
+    def settle() -> None:
+        nonlocal sent, unmarked
+        for email, refusal in mailer.settled():
+            if refusal is not None:
+                _defer(email, refusal)  # the server refused its text: try again later
+                continue
+            sent += 1
+            unmarked.append((email.pk, email.kind))
+            if len(unmarked) >= MARK_EVERY:
+                _mark_sent(unmarked)
+                unmarked = []
+
+    def server_gone(waiting: list[OutgoingEmail], error: Exception) -> None:
+        # Everything not yet known to have arrived waits, and the next batch reconnects.
+        in_flight = mailer.abandon()
+        mailer.close()
+        for email in [in_flight, *waiting] if in_flight is not None else waiting:
+            _defer(email, error)
+
     try:
         for position, email in enumerate(batch):
-            kind = None if email.pk in stopped else _earned(email)
+            kind = None if email.pk in stopped else _earned(email, sent_to[email.signature_id])
             if kind is None:
-                OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.CANCELLED)
+                cancelled.append(email.pk)
                 continue
             email.kind = kind
             try:
-                connection.send_messages([_message(email)])
+                mailer.send(email, _message(email))
             except (smtplib.SMTPRecipientsRefused, UnicodeError, ValueError) as error:
                 _give_up(email, error)
             except (smtplib.SMTPException, OSError) as error:
-                # The server went away: everything left in the batch waits too.
-                for waiting in batch[position:]:
-                    _defer(waiting, error)
+                server_gone(batch[position:], error)
                 break
             except Exception as error:  # one bad email must not hold up the others
                 logger.exception("Email %s could not be built or sent", email.pk)
                 _defer(email, error)
             else:
-                OutgoingEmail.objects.filter(pk=email.pk).update(
-                    kind=email.kind,
-                    status=OutgoingEmail.Status.SENT,
-                    sent_at=timezone.now(),
-                    attempts=F("attempts") + 1,
-                    last_error="",
-                )
-                sent += 1
+                sent_to[email.signature_id] += 1
+            finally:
+                settle()
+        try:
+            mailer.finish()
+        except (smtplib.SMTPException, OSError) as error:
+            server_gone([], error)
+        settle()
     finally:
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            connection.close()
+        _mark_sent(unmarked)
+        if cancelled:
+            OutgoingEmail.objects.filter(pk__in=cancelled).update(status=OutgoingEmail.Status.CANCELLED)
     return sent
+
+
+def _mark_sent(emails: list[tuple[int, str]]) -> None:
+    """Mark these (pk, kind) emails sent: one statement, a repeat taking the kind it was sent as.
+
+    On PostgreSQL without waiting for the commit to reach the disk (it cost the worker more than sending): a
+    database crash in the next fraction of a second may forget the mark, and the email is then sent again, as
+    it is when a worker is killed before marking it; nothing is lost.
+    """
+    if not emails:
+        return
+    kinds: dict[str, list[int]] = {}
+    for pk, kind in emails:
+        kinds.setdefault(kind, []).append(pk)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        OutgoingEmail.objects.filter(pk__in=[pk for pk, _ in emails]).update(
+            kind=Case(*(When(pk__in=pks, then=Value(kind)) for kind, pks in kinds.items())),
+            status=OutgoingEmail.Status.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
 
 
 def _stopped_updates(batch: list[OutgoingEmail]) -> set[int]:
@@ -339,11 +481,16 @@ def sender(campaign: Campaign) -> str:
     site_sender: str = settings.DEFAULT_FROM_EMAIL
     if campaign.organiser is None:
         return site_sender
+    return _organiser_sender(campaign.organiser.name, site_sender)
+
+
+@lru_cache(maxsize=256)
+def _organiser_sender(name: str, site_sender: str) -> str:
     _, address = parseaddr(site_sender)
     # One line however the name was typed (a line break in a header is refused at sending). Address quotes a
     # comma or a quote mark in the name; email.utils.formataddr would encode a Welsh name in a form that
     # Python's mail serialiser then splits at its comma into two senders.
-    return str(Address(display_name=" ".join(campaign.organiser.name.split()), addr_spec=address))
+    return str(Address(display_name=" ".join(name.split()), addr_spec=address))
 
 
 def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
@@ -364,23 +511,46 @@ def _message_in_language(email: OutgoingEmail) -> EmailMultiAlternatives:
         "signature": signature,
         "campaign": campaign,
         "site_url": site,
-        "campaign_url": site + campaign.get_absolute_url(),
         "confirm_url": site + reverse("petition:confirm", args=[campaign.slug, signature.token]),
         "withdraw_url": site + reverse("petition:withdraw", args=[campaign.slug, signature.token]),
-        "privacy_url": site + reverse("petition:campaign_privacy", args=[campaign.slug]),
         "organiser": campaign.organiser,
         "link_days": settings.CONFIRMATION_LINK_MAX_AGE // 86400,
-    }
+    } | _campaign_links(site, campaign.slug)
     template = f"petition/email/{email.kind}"
     message = EmailMultiAlternatives(
         subject=gettext(SUBJECTS[email.kind]).format(title=campaign.title),
-        body=render_to_string(f"{template}.txt", context),
+        body=_template(f"{template}.txt").render(context),
         from_email=sender(campaign),
         to=[signature.email],
         headers={"Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.attach_alternative(_template(f"{template}.html").render(context), "text/html")
     return message
+
+
+@lru_cache(maxsize=64)
+def _template(name: str) -> "_EngineTemplate":
+    """An email's template, compiled once per process (as the cached loader would, without its lookups)."""
+    return loader.get_template(name)
+
+
+@lru_cache(maxsize=256)
+def _update_link(site: str, slug: str, pk: int) -> str:
+    return site + reverse("petition:update", args=[slug, pk])
+
+
+def _campaign_links(site: str, slug: str) -> dict[str, str]:
+    """The links every email of a campaign carries, to its pages in the language the email is written in."""
+    return _campaign_links_in(site, slug, translation.get_language())
+
+
+@lru_cache(maxsize=256)
+def _campaign_links_in(site: str, slug: str, language: str | None) -> dict[str, str]:
+    """The links for one language (the URLs carry it: /cy/…), worked out once per process."""
+    return {
+        "campaign_url": site + reverse("petition:campaign", kwargs={"slug": slug}),
+        "privacy_url": site + reverse("petition:campaign_privacy", args=[slug]),
+    }
 
 
 def update_sender(campaign: Campaign) -> str:
@@ -396,13 +566,11 @@ def _update_message(email: OutgoingEmail, update: Update) -> EmailMultiAlternati
     context: dict[str, object] = {
         "update": update,
         "campaign": campaign,
-        "campaign_url": site + campaign.get_absolute_url(),
-        "update_url": site + update.get_absolute_url(),
-        "privacy_url": site + reverse("petition:campaign_privacy", args=[campaign.slug]),
+        "update_url": _update_link(site, campaign.slug, update.pk),
         "organiser": campaign.organiser,
         "signature": signature,
         "test": signature is None,
-    }
+    } | _campaign_links(site, campaign.slug)
     if signature is not None:
         to = signature.email
         unsubscribe_url = site + reverse("petition:unsubscribe", args=[suppression.unsubscribe_token(signature)])
@@ -416,7 +584,7 @@ def _update_message(email: OutgoingEmail, update: Update) -> EmailMultiAlternati
         subject = f"[Test] {update.title}"
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("petition/email/update.txt", context),
+        body=_template("petition/email/update.txt").render(context),
         from_email=update_sender(campaign),
         to=[to],
         headers={
@@ -425,5 +593,5 @@ def _update_message(email: OutgoingEmail, update: Update) -> EmailMultiAlternati
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(render_to_string("petition/email/update.html", context), "text/html")
+    message.attach_alternative(_template("petition/email/update.html").render(context), "text/html")
     return message

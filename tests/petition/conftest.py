@@ -1,4 +1,6 @@
 import email
+import functools
+import logging
 import re
 import socket
 import threading
@@ -147,22 +149,58 @@ def stored(db):
 
 
 class Mailbox:
-    """An SMTP server's handler that keeps what it receives."""
+    """An SMTP server's handler that keeps what it receives; it offers PIPELINING, as production relays do, unless
+    told not to; it refuses the addresses in `refuse` as a server refuses an unknown mailbox, and the text of a
+    message to those in `reject` as a spam filter would."""
 
-    def __init__(self):
+    def __init__(self, pipelining=True):
         self.messages = []
+        self.pipelining = pipelining
+        self.refuse = set()
+        self.reject = set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+        if set(envelope.rcpt_tos) & self.reject:
+            return "554 5.7.1 Message refused"
+        self.messages.append((envelope.rcpt_tos, Received(envelope.content)))
         return "250 Message accepted"
 
 
-@pytest.fixture
-def smtp_server(settings):
+class Received:
+    """A message as the SMTP server received it, parsed (email.policy.default) only when a test reads it: parsing
+    each of thousands in the server's thread took most of a big test's time."""
+
+    def __init__(self, content):
+        self.content = content
+
+    @functools.cached_property
+    def message(self):
+        return email.message_from_bytes(self.content, policy=policy.default)
+
+    def __getitem__(self, name):
+        return self.message[name]
+
+    def __getattr__(self, name):
+        return getattr(self.message, name)
+
+
+def serve_smtp(settings, mailbox):
+    """Start an SMTP server on a free port, with `mailbox` as its handler, and send MAILERS' default to it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    mailbox = Mailbox()
+    # aiosmtpd logs every command at INFO: thousands of records for a big test, read by nobody.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.MAILERS = {
@@ -171,5 +209,20 @@ def smtp_server(settings):
             "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
         }
     }
+    return controller
+
+
+@pytest.fixture
+def smtp_server(settings):
+    mailbox = Mailbox()
+    controller = serve_smtp(settings, mailbox)
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_server_without_pipelining(settings):
+    mailbox = Mailbox(pipelining=False)
+    controller = serve_smtp(settings, mailbox)
     yield mailbox
     controller.stop()

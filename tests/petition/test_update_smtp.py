@@ -1,8 +1,9 @@
-"""An update to a few thousand signers over a real SMTP conversation, sent by the real task worker: the headers
-and footer each receives, one unsubscribed by a one-click POST, one bounced through the provider's webhook, and
-the next update reaching neither."""
+"""An update to a thousand signers (ten thousand with UPDATE_SMTP_SIGNERS=10000) over a real SMTP conversation,
+sent by the real task worker: the headers and footer each receives, one unsubscribed by a one-click POST, one
+bounced through the provider's webhook, and the next update reaching neither."""
 
 import importlib
+import os
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -20,7 +21,9 @@ from .test_email_events import HARD_BOUNCE, SECRET, post_event
 
 pytestmark = pytest.mark.slow  # thousands of emails through a real SMTP server and the worker
 
-SIGNERS = 1000
+# Issue 13 asks for 10,000: `UPDATE_SMTP_SIGNERS=10000` runs that (about 50 s of CPU: the worker and the SMTP
+# server share one process). The suite's default keeps it near 5 s, as CI runs the suite three times.
+SIGNERS = int(os.environ.get("UPDATE_SMTP_SIGNERS", "1000"))
 
 
 def run_worker():

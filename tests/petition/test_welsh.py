@@ -287,3 +287,16 @@ def test_an_english_page_after_a_welsh_one_in_the_same_thread_is_english(client,
 
     assert translation.get_language() == "en-gb"
     assert html_lang(client.get("/c/letter/privacy/").content.decode()) == "en-GB"
+
+
+@pytest.mark.django_db
+def test_english_and_welsh_signers_sent_in_one_run_each_get_links_to_their_own_pages(client, campaign, deliver_outbox):
+    sign_in = {"/c/letter/sign/": "asha@example.org", "/cy/c/letter/sign/": "gwen@example.org"}
+    for number, (path, address) in enumerate(sign_in.items()):
+        client.post(path, valid_form(campaign, client=client) | {"email": address}, REMOTE_ADDR=f"203.0.113.{number}")
+
+    messages = {message.to[0]: message.body for message in deliver_outbox()}
+
+    assert "/cy/" not in messages["asha@example.org"]
+    assert f"{settings.SITE_URL}/cy/c/letter/privacy/" in messages["gwen@example.org"]
+    assert f"{settings.SITE_URL}/c/letter/privacy/" not in messages["gwen@example.org"]
