@@ -8,7 +8,7 @@ import pytest
 
 from . import lighthouse
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.lighthouse]
 
 FULL_MARKS = dict.fromkeys(lighthouse.CATEGORIES, 1.0)
 BUDGET_BYTES = 12 * 1024
