@@ -292,5 +292,5 @@ def update_to_supporters(stack, report, n, quick):
 def run(stack, report, options):
     quick = options.quick
     profile(stack, report, 2_000 if quick else 3_000)
-    throughput(stack, report, 5_000 if quick else 6_000)
+    throughput(stack, report, 4_000)
     update_to_supporters(stack, report, 10_000 if quick else 100_000, quick)
