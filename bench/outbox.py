@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.cpu import postmaster_pid
 from bench.stack import SLUG
 
 TARGET = 500  # emails a second per worker (issue 15: three times the 151–169 measured before)
@@ -163,7 +164,7 @@ def peak_mb(pid):
 
 
 def postgres_pids(stack):
-    postmaster = int((stack.postgres.data / "postmaster.pid").read_text().split()[0])
+    postmaster = postmaster_pid(stack.postgres.data)
     children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
     return [postmaster, *map(int, children)]
 

@@ -553,11 +553,6 @@ def _campaign_links_in(site: str, slug: str, language: str | None) -> dict[str, 
     }
 
 
-def update_sender(campaign: Campaign) -> str:
-    """Who an update is from (the From header): the campaign's organiser by name, as for every email to supporters."""
-    return sender(campaign)
-
-
 def _update_message(email: OutgoingEmail, update: Update) -> EmailMultiAlternatives:
     """An update to a supporter (or, to test it, to a member of staff), with RFC 8058 one-click unsubscribe."""
     campaign = update.campaign
@@ -585,7 +580,7 @@ def _update_message(email: OutgoingEmail, update: Update) -> EmailMultiAlternati
     message = EmailMultiAlternatives(
         subject=subject,
         body=_template("petition/email/update.txt").render(context),
-        from_email=update_sender(campaign),
+        from_email=sender(campaign),
         to=[to],
         headers={
             # RFC 8058: the mailbox provider POSTs "List-Unsubscribe=One-Click" to the HTTPS address.
