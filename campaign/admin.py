@@ -97,7 +97,7 @@ class SourceAdmin(TranslationAdmin):
 
 
 @admin.register(Organiser)
-class OrganiserAdmin(admin.ModelAdmin):
+class OrganiserAdmin(TranslationAdmin):
     list_display = ["name", "charity_number", "email", "controller_shown"]
     search_fields = ["name", "charity_number"]
     readonly_fields = ["logo_preview", "created_at", "updated_at"]

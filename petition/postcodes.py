@@ -17,7 +17,7 @@ TABLE = Path(__file__).resolve().parent / "data" / "postcode_areas.csv"
 OUTSIDE_UK = "outside-uk"
 
 # In the order they are listed on the site: England's regions north to south, then the nations. Marked for
-# translation: the campaign page names them in its language (the API and exports in English).
+# translation: the campaign page and the count API name them in their language (the exports in English).
 REGION_NAMES = [
     gettext_noop("North East"),
     gettext_noop("North West"),
@@ -32,6 +32,15 @@ REGION_NAMES = [
     gettext_noop("Scotland"),
     gettext_noop("Northern Ireland"),
     gettext_noop("Channel Islands and Isle of Man"),
+]
+# The nations the regions belong to, as the table names them (the API's `by_nation`), also marked for translation.
+NATION_NAMES = [
+    gettext_noop("England"),
+    gettext_noop("Wales"),
+    gettext_noop("Scotland"),
+    gettext_noop("Northern Ireland"),
+    gettext_noop("Crown Dependencies"),
+    gettext_noop("Outside the UK"),
 ]
 
 
@@ -49,7 +58,9 @@ class Area:
     region: Region
 
 
-def _key(name: str) -> str:
+def key(name: str) -> str:
+    """A region's or nation's name as a key for addresses and the API ("Yorkshire and The Humber" is
+    yorkshire-and-the-humber), the same in every language."""
     return re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
 
 
@@ -59,7 +70,7 @@ def areas() -> dict[str, Area]:
     with TABLE.open(encoding="utf-8") as file:
         rows = csv.DictReader(line for line in file if not line.startswith("#"))
         return {
-            row["area"]: Area(row["area"], row["name"], Region(_key(row["region"]), row["region"], row["nation"]))
+            row["area"]: Area(row["area"], row["name"], Region(key(row["region"]), row["region"], row["nation"]))
             for row in rows
         }
 
@@ -68,8 +79,8 @@ def areas() -> dict[str, Area]:
 def regions() -> dict[str, Region]:
     """Every region a signature can be counted in, in display order, by key."""
     found = {area.region.key: area.region for area in areas().values()}
-    ordered = [found[_key(name)] for name in REGION_NAMES]
-    ordered.append(Region(OUTSIDE_UK, gettext_noop("Outside the UK"), "Outside the UK"))
+    ordered = [found[key(name)] for name in REGION_NAMES]
+    ordered.append(Region(OUTSIDE_UK, gettext_noop("Outside the UK"), gettext_noop("Outside the UK")))
     return {region.key: region for region in ordered}
 
 

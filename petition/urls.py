@@ -20,6 +20,7 @@ supporter_urlpatterns = [
     path("c/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("privacy/", views.privacy, name="privacy"),
     path("c/<slug:slug>/privacy/", views.privacy, name="campaign_privacy"),
+    path("c/<slug:slug>/card.png", views.share_card, name="share_card"),
     path("c/<slug:slug>/updates/<int:pk>/", views.update_page, name="update"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

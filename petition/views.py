@@ -23,6 +23,7 @@ from campaign.models import Campaign, Organiser
 
 from . import (
     audit,
+    cards,
     consent,
     counting,
     delivery,
@@ -449,6 +450,27 @@ def campaign_badge(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@require_safe
+def share_card(request: HttpRequest, slug: str) -> HttpResponse:
+    """The campaign's picture for links shared to it (og:image), in the address's language (petition.cards).
+
+    Drawn once per process for each edit of the campaign (the page links to it with `?v=` and the time of that
+    edit), so a shared link's card changes when the title does and costs a cache lookup otherwise.
+    """
+    campaign = _campaign_for_signing(slug)
+    language = translation.get_language()
+    key = f"share-card:{slug}:{language}:{campaign.updated_at.timestamp()}"
+    body = caches["local"].get(key)
+    if body is None:
+        body = cards.share_card(campaign)
+        caches["local"].set(key, body, 24 * 60 * 60)
+    response = HttpResponse(body, content_type="image/png")
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    # Networks fetch it from their own servers, and partners' pages may show it: it may be used anywhere.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
 def _campaign_json_body(campaign: Campaign) -> bytes:
     totals = counting.totals(campaign)
     regions = postcodes.regions()
@@ -464,8 +486,14 @@ def _campaign_json_body(campaign: Campaign) -> bytes:
         "goal": campaign.signature_goal,
         "next_milestone": counting.milestone(totals.count, campaign.signature_goal),
         "by_nation": _by_nation(totals, regions),
+        # Names in the response's language; keys stay the same in every language.
         "by_region": [
-            {"key": key, "name": regions[key].name, "nation": regions[key].nation, "count": count}
+            {
+                "key": key,
+                "name": translation.gettext(regions[key].name),
+                "nation": translation.gettext(regions[key].nation),
+                "count": count,
+            }
             for key, count in totals.by_region.items()
             if key in regions
         ],
@@ -496,11 +524,16 @@ def _organiser_json(organiser: Organiser | None) -> dict[str, str | None] | None
 
 
 def _by_nation(totals: Totals, regions: dict[str, Region]) -> list[dict[str, str | int]]:
-    nations: dict[str, int] = {}
+    """Each nation's count, keyed as the regions are (those abroad under `outside-uk`, as their region is)."""
+    nations: dict[str, tuple[str, int]] = {}
     for key, count in totals.by_region.items():
         if key in regions:
-            nations[regions[key].nation] = nations.get(regions[key].nation, 0) + count
-    return [{"name": name, "count": count} for name, count in nations.items()]
+            nation = regions[key].nation
+            nation_key = key if key == postcodes.OUTSIDE_UK else postcodes.key(nation)
+            nations[nation_key] = (nation, nations.get(nation_key, (nation, 0))[1] + count)
+    return [
+        {"key": key, "name": translation.gettext(nation), "count": count} for key, (nation, count) in nations.items()
+    ]
 
 
 @staff_member_required

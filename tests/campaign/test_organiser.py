@@ -18,12 +18,12 @@ def test_staff_add_an_organiser_and_make_it_run_a_campaign(admin_client, real_ca
     response = admin_client.post(
         "/admin/campaign/organiser/add/",
         {
-            "name": "Children First",
+            "name_en_gb": "Children First",
             "logo": "favicon.svg",
             "charity_number": "0000000",
-            "postal_address": "1 High Street\r\nLondon\r\nEC1A 1AA",
+            "postal_address_en_gb": "1 High Street\r\nLondon\r\nEC1A 1AA",
             "email": "hello@children-first.example",
-            "controller_name": "",
+            "controller_name_en_gb": "",
             "controller_email": "privacy@children-first.example",
         },
     )
@@ -54,7 +54,7 @@ def test_the_organiser_page_shows_the_logo_as_the_public_will_see_it(admin_clien
     ["img/no-such-logo.svg", "css/site.css", "../config/settings.py", "/etc/hosts.png", "https://example.org/a.png"],
 )
 def test_a_logo_must_be_an_svg_or_png_among_the_sites_static_files(admin_client, db, logo):
-    response = admin_client.post("/admin/campaign/organiser/add/", {"name": "Children First", "logo": logo})
+    response = admin_client.post("/admin/campaign/organiser/add/", {"name_en_gb": "Children First", "logo": logo})
 
     assert response.status_code == 200
     assert errors(response) and "static" in errors(response)[0]

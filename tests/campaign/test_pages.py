@@ -33,7 +33,7 @@ def test_campaign_page_links_to_its_canonical_address_and_share_card(client, rea
     assert f'<link rel="canonical" href="{canonical}">' in page
     assert f'<meta property="og:url" content="{canonical}">' in page
     assert re.search(
-        r'<meta property="og:image" content="https://letter\.example\.org/static/img/share-card\.[0-9a-f]{12}\.png">',
+        r'<meta property="og:image" content="https://letter\.example\.org/c/online-safety-bill/card\.png\?v=[0-9]+">',
         page,
     )
     assert '<meta name="twitter:card" content="summary_large_image">' in page

@@ -148,3 +148,17 @@ def test_signatures_made_before_the_wording_was_stored_get_the_key_of_the_words_
     assert consent.contact_wording(signature.contact_wording) == (
         "Email me about this campaign's progress and what happens next"
     )
+
+
+def test_an_organiser_made_before_welsh_keeps_its_english_and_lacks_welsh(migrated_back):
+    apps = migrated_back([("campaign", "0005_welsh")])
+    apps.get_model("campaign", "Organiser").objects.create(name="Children First", postal_address="1 High Street")
+
+    after = migrate([("campaign", "0006_organiser_welsh")]).get_model("campaign", "Organiser").objects.get()
+
+    assert (after.name_en_gb, after.postal_address_en_gb, after.controller_name_en_gb) == (
+        "Children First",
+        "1 High Street",
+        "",
+    )
+    assert (after.name_cy, after.postal_address_cy) == (None, None)

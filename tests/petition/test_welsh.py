@@ -215,6 +215,22 @@ def test_the_count_api_names_its_language_and_takes_lang_cy(client, campaign):
     assert json.loads(welsh.content)["url"] == settings.SITE_URL + "/cy/c/letter/"
     assert json.loads(welsh.content)["timeline"][0]["text"] == "Agorodd y llythyr i'w lofnodi"
     assert json.loads(unknown.content)["language"] == "en-GB"
+    # Regions and nations are named in the response's language; their keys are the same in both.
+    welsh_regions = {row["key"]: row for row in json.loads(welsh.content)["by_region"]}
+    assert welsh_regions["yorkshire-and-the-humber"]["name"] == "Swydd Efrog a'r Humber"
+    assert welsh_regions["yorkshire-and-the-humber"]["nation"] == "Lloegr"
+    assert welsh_regions["outside-uk"]["nation"] == "Y tu allan i'r DU"
+    welsh_nations = {row["key"]: row["name"] for row in json.loads(welsh.content)["by_nation"]}
+    english_nations = {row["key"]: row["name"] for row in json.loads(english.content)["by_nation"]}
+    assert welsh_nations == {
+        "england": "Lloegr",
+        "wales": "Cymru",
+        "scotland": "Yr Alban",
+        "northern-ireland": "Gogledd Iwerddon",
+        "crown-dependencies": "Dibynwledydd y Goron",
+        "outside-uk": "Y tu allan i'r DU",
+    }
+    assert english_nations["crown-dependencies"] == "Crown Dependencies"
 
 
 @pytest.mark.django_db
