@@ -523,8 +523,8 @@ def _message_in_language(email: OutgoingEmail) -> EmailMultiAlternatives:
         {
             "first_name": signature.first_name,
             "last_name": signature.last_name,
-            "confirm_url": _signature_link(site, "petition:confirm", campaign.slug, signature.token),
-            "withdraw_url": _signature_link(site, "petition:withdraw", campaign.slug, signature.token),
+            "confirm_url": _signature_link(site, "petition:confirm", campaign.slug, str(signature.token)),
+            "withdraw_url": _signature_link(site, "petition:withdraw", campaign.slug, str(signature.token)),
         },
     )
     message = EmailMultiAlternatives(
