@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from redis.commands.core import Script
 
 from .models import Signature
 
@@ -114,14 +115,25 @@ def _hit_each(limits: list[Limit]) -> dict[Limit, int]:
     }
 
 
+# Every counter of a request in one command (a pipeline of an INCR and an EXPIRE for each cost the signing
+# request about 50 µs more to write and read back): a counter's window starts with its first count.
+INCREMENT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return counts
+"""
+
+
 def _increment(keys: list[tuple[str, int]]) -> list[int]:
     """Add one to each (key, ttl) counter and return the new counts."""
     if settings.REDIS_URL:
-        pipeline = redis_client().pipeline(transaction=False)
-        for key, ttl in keys:
-            pipeline.incr(key)
-            pipeline.expire(key, ttl, nx=True)
-        return pipeline.execute()[0::2]
+        counts: list[int] = _increment_script(settings.REDIS_URL)(
+            keys=[key for key, _ in keys], args=[ttl for _, ttl in keys]
+        )
+        return counts
     counts = []
     for key, ttl in keys:
         if cache.add(key, 1, ttl):
@@ -143,3 +155,9 @@ def redis_client() -> redis.Redis:
 @functools.cache
 def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
+
+
+@functools.cache
+def _increment_script(url: str) -> Script:
+    """INCREMENT, sent by its digest (EVALSHA), and in full only to a server that does not have it yet."""
+    return _redis(url).register_script(INCREMENT)

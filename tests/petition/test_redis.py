@@ -38,6 +38,7 @@ def test_limits_in_redis_throttle_one_address_across_every_app_server(campaign, 
     assert Signature.objects.held().count() == 1
     (key,) = [key for key in shared_redis.keys("rl:ip:*")]
     assert int(shared_redis.get(key)) == 5
+    assert 3590 < shared_redis.ttl(key) <= 3601  # the window's, set with its first count and kept
     assert 0 < shared_redis.ttl(key) <= 3601
 
 
