@@ -57,6 +57,8 @@ from bench.database import filled_database  # noqa: E402
 from bench.stack import PYTHON, SLUG, Stack  # noqa: E402
 
 A, B, C = 8101, 8102, 8103
+# Signing's share of the bare-insert floor at 32 and 128 signers (issue 15), each with p99 under 300 ms.
+SIGN_TARGETS = {32: 0.70, 128: 0.65}
 # How long the whole of make bench, and of --quick, may take, in seconds (bench/run.py prints each part's share).
 BUDGET, QUICK_BUDGET = 15 * 60, 6 * 60
 # Task workers sending the outbox, as several machines would. Each waits on PostgreSQL and the SMTP sink for part
@@ -387,8 +389,8 @@ def surge(stack, report, options, session):
             f"1. Surge, {connections} signers",
             f"{sign:,.0f} signed/s vs floor {floor:,.0f}/s = {sign / floor:.0%}; p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
             f"{errors:.0f} errors",
-            "≥ 60% of floor" + (", p99 < 300 ms" if connections == 32 else ""),
-            sign / floor >= 0.6 and (connections != 32 or p99 < 300) and errors == 0,
+            f"≥ {SIGN_TARGETS[connections]:.0%} of floor, p99 < 300 ms",
+            sign / floor >= SIGN_TARGETS[connections] and p99 < 300 and errors == 0,
         )
         say(
             f"  {connections}: sign {sign:,.0f}/s, floor {floor:,.0f}/s, p99 {p99:.0f} ms, errors {errors:.0f}; "
