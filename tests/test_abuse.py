@@ -570,6 +570,7 @@ PUBLIC = {
     "c/<slug:slug>/withdraw/<str:token>/",
     "api/campaigns/<slug:slug>.json",
     "c/<slug:slug>/badge.svg",  # the count for partners' sites
+    "c/<slug:slug>/card.png",  # the picture under a shared link (petition.cards)
     "c/<slug:slug>/embed/",  # the sign page partners' sites frame (petition.embedding)
     "c/<slug:slug>/embed/check-your-email/",
     "c/<slug:slug>/updates/<int:pk>/",  # a sent update, as emailed
