@@ -151,9 +151,10 @@ class Signature(models.Model):
     held_reason = models.CharField(max_length=20, choices=HeldReason, blank=True)
     # None once erased, so that the links in the signer's emails lead nowhere (NULLs never collide when unique).
     token = models.CharField(max_length=32, null=True, unique=True, default=new_token, editable=False)  # noqa: DJ001
-    # The bulk invalidation that invalidated this signature, so that it can be reverted as one.
+    # The bulk invalidation that invalidated this signature, so that it can be reverted as one. Indexed by
+    # signature_invalidation_idx, over the few rows that have one.
     invalidation = models.ForeignKey(
-        "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures"
+        "Invalidation", on_delete=models.SET_NULL, null=True, blank=True, related_name="signatures", db_index=False
     )
     # The channel of the shared link the signer arrived through, carried by the sign form.
     # With a database default too, so that rows written without it (an older release during a deploy, the bench's
@@ -222,6 +223,11 @@ class Signature(models.Model):
             # Demo rows only, so real signatures never pay for it: what the delivered count leaves out,
             # and what `demo_signatures --delete` removes, found without reading every signature.
             models.Index(fields=["campaign", "status", "region"], condition=Q(is_demo=True), name="signature_demo_idx"),
+            # A bulk invalidation's signatures, to revert it (and for the database to clear when one is deleted):
+            # partial, like the two above, so that signing (the hot path) writes no entry for its empty value.
+            models.Index(
+                fields=["invalidation"], condition=Q(invalidation__isnull=False), name="signature_invalidation_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,15 +338,18 @@ class OutgoingEmail(models.Model):
     update = models.ForeignKey(
         "Update", on_delete=models.CASCADE, null=True, blank=True, related_name="emails", db_index=False
     )
-    # A test of an update goes to the member of staff who asked for it, and to no signature.
+    # A test of an update goes to the member of staff who asked for it, and to no signature. Indexed by
+    # outgoingemail_staff_idx, over those few rows.
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
     )
 
     class Meta:
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoingemail_due_idx"),
             models.Index(fields=["signature", "-created_at"], name="outgoingemail_recent_idx"),
+            # Partial: every signature's emails leave it empty, and signing writes no entry for them.
+            models.Index(fields=["staff"], condition=Q(staff__isnull=False), name="outgoingemail_staff_idx"),
         ]
         constraints = [
             models.CheckConstraint(
