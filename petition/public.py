@@ -10,8 +10,9 @@ from django_countries import countries
 
 from campaign.models import Campaign
 
-from . import postcodes
+from . import counting, postcodes
 from .counting import Totals
+from .forms import SignForm
 from .models import Signature
 from .names import Audience, shown_name
 
@@ -141,3 +142,17 @@ def place(postcode: str, country: str) -> str:
         area = postcodes.area_for(postcode)
         return area.name if area else ""
     return countries.name(country)
+
+
+def signature_panel(campaign: Campaign) -> dict[str, object]:
+    """What a campaign page shows of its signers: the count and its progress, the regional chart, recent signers,
+    approved messages, and the sign form while the campaign accepts signatures."""
+    totals = counting.totals(campaign)
+    return {
+        "totals": totals,
+        "target": counting.milestone(totals.count, campaign.signature_goal),
+        "regions": region_rows(totals),
+        "recent": recent_signatories(campaign),
+        "messages": approved_messages(campaign),
+        "form": SignForm(campaign=campaign) if campaign.is_accepting_signatures() else None,
+    }

@@ -24,6 +24,7 @@ from campaign.models import Campaign, Organiser
 from . import (
     audit,
     cards,
+    compression,
     consent,
     counting,
     delivery,
@@ -32,6 +33,7 @@ from . import (
     exports,
     languages,
     postcodes,
+    public,
     ratelimits,
     receipts,
     retention,
@@ -61,6 +63,7 @@ CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1c9b"
 CLOCK_PLACEHOLDER = "form-clock-placeholder-4f1c9b"
 # The channel a visitor arrived through (`?s=`), carried by the sign form's hidden field: a known value or "".
 SOURCE_PLACEHOLDER = "source-placeholder-4f1c9b"
+PLACEHOLDERS = (CSRF_PLACEHOLDER, CLOCK_PLACEHOLDER, SOURCE_PLACEHOLDER)
 
 
 class StaffRequest(HttpRequest):
@@ -110,6 +113,7 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
             "facts": campaign.facts.select_related("source"),
             "stories": campaign.stories.all(),
             "timeline": timeline.events(campaign),
+            "panel": public.signature_panel(campaign),
             # Context processors give way to the view's context: these replace the real values.
             "csrf_token": CSRF_PLACEHOLDER,
             "form_clock": CLOCK_PLACEHOLDER,
@@ -124,10 +128,33 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
     if source and request.method == "GET" and sharing.is_visitor(*_agent_and_purpose(request)):
         visits.record(campaign_pk, source)
     visits.flush_if_due()
-    page = page.replace(CSRF_PLACEHOLDER, get_token(request)).replace(SOURCE_PLACEHOLDER, source)
-    if CLOCK_PLACEHOLDER in page:
-        page = page.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk, request.META["CSRF_COOKIE"]))
-    return HttpResponse(page)
+    # The same for every visitor up to the first of their own values (the sign form's, after the footer).
+    split = min((at for at in map(page.find, PLACEHOLDERS) if at >= 0), default=len(page))
+    start, end = page[:split], page[split:]
+    end = end.replace(CSRF_PLACEHOLDER, get_token(request)).replace(SOURCE_PLACEHOLDER, source)
+    if CLOCK_PLACEHOLDER in end:
+        end = end.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk, request.META["CSRF_COOKIE"]))
+    if not compression.accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(start + end)
+    else:
+        # Compressed here rather than by GZipMiddleware (which leaves a response with a Content-Encoding alone).
+        response = HttpResponse(_compressed_start(key, start).gzipped(end))
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
+_compressed_starts: dict[str, compression.CompressedStart] = {}
+
+
+def _compressed_start(key: str, start: str) -> compression.CompressedStart:
+    """The page's start, compressed once in this process for each copy of the page (a new one every few seconds)."""
+    compressed = _compressed_starts.get(key)
+    if compressed is None or compressed.start != start:
+        if len(_compressed_starts) >= 64:  # a page for each campaign and language: never many
+            _compressed_starts.clear()
+        compressed = _compressed_starts[key] = compression.CompressedStart(start)
+    return compressed
 
 
 def _agent_and_purpose(request: HttpRequest) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """The campaign page under a read storm: rendered once every few seconds, yet every visitor can sign from it."""
 
+import gzip
 import re
 import time
 
@@ -63,3 +64,39 @@ def test_each_address_has_its_own_render(campaign, make_campaign, client):
 
     assert "Another letter" not in client.get("/c/letter/").content.decode()
     assert "Another letter" in client.get("/c/another/").content.decode()
+
+
+def test_a_browser_that_takes_gzip_gets_the_same_page_compressed_with_its_own_token(campaign, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    plain = Client().get("/c/letter/?s=whatsapp").content.decode()
+    first, second = (Client().get("/c/letter/?s=whatsapp", HTTP_ACCEPT_ENCODING="br, gzip") for _ in range(2))
+
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    pages = [gzip.decompress(response.content).decode() for response in (first, second)]
+    assert len(first.content) < len(pages[0]) / 3
+    without_tokens = [re.sub(r'value="[^"]{20,}"', "", page) for page in (plain, *pages)]
+    assert without_tokens[0] == without_tokens[1] == without_tokens[2]
+    assert hidden(pages[0], "csrfmiddlewaretoken") != hidden(pages[1], "csrfmiddlewaretoken")
+    assert hidden(pages[0], "source") == "whatsapp"
+
+
+def test_the_visitors_own_fields_come_after_the_footer_and_belong_to_the_sign_form(campaign):
+    page = Client().get("/c/letter/").content.decode()
+
+    form = re.search(r'<form [^>]*id="sign-form"[^>]*>', page)
+    footer_end = page.index("</footer>")
+    assert form and 'action="/c/letter/sign/"' in form.group()
+    for name in ("csrfmiddlewaretoken", "started", "source"):
+        field = re.search(rf'<input type="hidden" name="{name}" value="[^"]*" form="sign-form">', page)
+        assert field and field.start() > footer_end, name
+        assert page.count(f'name="{name}"') == 1, name
+
+
+def test_a_closed_campaigns_page_has_no_visitor_fields_and_is_still_compressed(make_campaign):
+    make_campaign(slug="closed", status="closed")
+
+    response = Client().get("/c/closed/", HTTP_ACCEPT_ENCODING="gzip")
+    page = gzip.decompress(response.content).decode()
+
+    assert response.status_code == 200 and "</html>" in page
+    assert "csrfmiddlewaretoken" not in page and 'form="sign-form"' not in page
