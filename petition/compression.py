@@ -1,4 +1,5 @@
-"""A page compressed once up to where each visitor's own values begin: the campaign page, when thousands read it.
+"""A page compressed once up to where each visitor's own values begin: the campaign page, when thousands read it
+(and the count's JSON, the same for everyone).
 
 GZipMiddleware compresses every response whole: for the campaign page (32 KB of HTML, 7 KB compressed) that was
 the largest part of serving it from memory. The page is the same for every visitor but for its last few hundred
@@ -21,18 +22,21 @@ LEVEL = 6  # GZipMiddleware's (django.utils.text.compress_string)
 
 
 class CompressedStart:
-    """`start` compressed once: `gzipped(end)` is the gzip of start + end at the cost of compressing `end`."""
+    """`start` compressed once: `gzipped(end)` is the gzip of start + end at the cost of compressing `end`.
 
-    def __init__(self, start: str):
+    For a body that is the same for everyone (the count's JSON), `gzipped()` is the whole of it, compressed once.
+    """
+
+    def __init__(self, start: str | bytes):
         self.start = start
-        data = start.encode()
+        data = start.encode() if isinstance(start, str) else start
         # Raw deflate: the gzip header and trailer are written here, the header with its random padding.
         self._compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         self._deflated = self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
         self._crc, self._size = zlib.crc32(data), len(data)
 
-    def gzipped(self, end: str) -> bytes:
-        data = end.encode()
+    def gzipped(self, end: str | bytes = b"") -> bytes:
+        data = end.encode() if isinstance(end, str) else end
         compressor = self._compressor.copy()
         deflated = compressor.compress(data) + compressor.flush()
         trailer = struct.pack("<II", zlib.crc32(data, self._crc), (self._size + len(data)) & 0xFFFFFFFF)

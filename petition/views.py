@@ -119,18 +119,18 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
             "form_clock": CLOCK_PLACEHOLDER,
             "source": SOURCE_PLACEHOLDER,
         }
-        cached = (campaign.pk, render_to_string("petition/campaign.html", context, request))
+        page = render_to_string("petition/campaign.html", context, request)
+        # The same for every visitor up to the first of their own values (the sign form's, after the footer).
+        split = min((at for at in map(page.find, PLACEHOLDERS) if at >= 0), default=len(page))
+        cached = (campaign.pk, page[:split], page[split:])
         if settings.PAGE_CACHE_SECONDS:
             caches["local"].set(key, cached, settings.PAGE_CACHE_SECONDS)
-    campaign_pk, page = cached
+    campaign_pk, start, end = cached
     source = sharing.known_source(request.GET.get("s"))
     # Counted here, after the copy is found, so that a visit counts whether or not the page was rendered for it.
     if source and request.method == "GET" and sharing.is_visitor(*_agent_and_purpose(request)):
         visits.record(campaign_pk, source)
     visits.flush_if_due()
-    # The same for every visitor up to the first of their own values (the sign form's, after the footer).
-    split = min((at for at in map(page.find, PLACEHOLDERS) if at >= 0), default=len(page))
-    start, end = page[:split], page[split:]
     end = end.replace(CSRF_PLACEHOLDER, get_token(request)).replace(SOURCE_PLACEHOLDER, source)
     if CLOCK_PLACEHOLDER in end:
         end = end.replace(CLOCK_PLACEHOLDER, form_clock(campaign_pk, request.META["CSRF_COOKIE"]))
@@ -147,8 +147,8 @@ def _campaign_page(request: HttpRequest, find_campaign: Callable[[], Campaign]) 
 _compressed_starts: dict[str, compression.CompressedStart] = {}
 
 
-def _compressed_start(key: str, start: str) -> compression.CompressedStart:
-    """The page's start, compressed once in this process for each copy of the page (a new one every few seconds)."""
+def _compressed_start(key: str, start: str | bytes) -> compression.CompressedStart:
+    """The page's start (or a body), compressed once in this process for each copy of it (one every few seconds)."""
     compressed = _compressed_starts.get(key)
     if compressed is None or compressed.start != start:
         if len(_compressed_starts) >= 64:  # a page for each campaign and language: never many
@@ -444,7 +444,13 @@ def campaign_json(request: HttpRequest, slug: str) -> HttpResponse:
         with translation.override(language):
             body = _campaign_json_body(_campaign_for_signing(slug))
         caches["local"].set(key, body, settings.COUNT_CACHE_SECONDS)
-    response = HttpResponse(body, content_type="application/json")
+    if compression.accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        # Compressed once per copy, as the campaign page is, rather than by GZipMiddleware for each reader.
+        response = HttpResponse(_compressed_start(key, body).gzipped(), content_type="application/json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    patch_vary_headers(response, ("Accept-Encoding",))
     response["Content-Language"] = languages.LANGUAGES[language].tag
     patch_cache_control(response, public=True, max_age=5, stale_while_revalidate=30)
     response["Access-Control-Allow-Origin"] = "*"

@@ -1,3 +1,4 @@
+import gzip
 import json
 
 from campaign.models import Organiser
@@ -81,3 +82,15 @@ def test_the_count_api_names_the_organiser(client, campaign):
 
 def test_the_count_api_gives_no_organiser_for_a_campaign_without_one(client, campaign):
     assert json.loads(client.get("/api/campaigns/letter.json").content)["organiser"] is None
+
+
+def test_the_count_api_is_compressed_for_those_that_take_gzip(campaign, confirmed, client):
+    confirmed(campaign, email="a@example.org", postcode="EH1 1YZ")
+
+    plain = client.get("/api/campaigns/letter.json")
+    compressed = client.get("/api/campaigns/letter.json", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert "Content-Encoding" not in plain and compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in plain["Vary"] and "Accept-Encoding" in compressed["Vary"]
+    assert json.loads(gzip.decompress(compressed.content)) == json.loads(plain.content)
+    assert json.loads(plain.content)["count"] == 1
