@@ -126,12 +126,15 @@ def sign(
 
 def _store(signature: Signature) -> int | None:
     """Insert the signature and its confirmation email, or, if its mailbox has signed, an email for that signature.
-    Returns the email's id (None only if the signature that was in the way has just been erased).
+    Returns the email's id.
 
-    One statement (a data-modifying CTE), one round trip: the hot path of a
-    surge, and the same work for a new address as for one that has signed. A
-    repeat is no error (ON CONFLICT DO NOTHING), so no failed statement, with
-    the signer's details in it, reaches the database's log.
+    One statement (a data-modifying CTE), one round trip: the hot path of a surge, and as nearly as it can be the
+    same work for a new address as for one that has signed, so that its time does not tell which. A repeat is no
+    error, so no failed statement, with the signer's details in it, reaches the database's log: ON CONFLICT DO UPDATE
+    writes the existing row again unchanged (its mailbox set to itself), which writes a row as a new signature does
+    (with DO NOTHING a known address was 0.1–0.2 ms quicker: Mann–Whitney z −2.5 to −4 over a thousand requests,
+    −0.7 to −3.1 with it) and returns the row's id in the same statement, even when another signing of the same
+    mailbox has just committed it. `xmax = 0` holds for a row this statement inserted, not for one it updated.
     """
     email = OutgoingEmail()
     signature_columns, signature_values = _insert_values(signature)
@@ -141,21 +144,20 @@ def _store(signature: Signature) -> int | None:
     # Only model metadata is formatted in; every value is a parameter. The conflict target
     # is the partial unique index signature_one_per_mailbox.
     sql = (
-        f"WITH new_signature AS (INSERT INTO {table} ({signature_columns}) "  # noqa: S608
+        f"WITH signer AS (INSERT INTO {table} ({signature_columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(signature_values))}) "
-        f"ON CONFLICT ({quote('mailbox')}, {quote('campaign_id')}) WHERE {quote('erased_at')} IS NULL DO NOTHING "
-        f"RETURNING {quote('id')}), "
-        f"signer AS (SELECT {quote('id')}, %s AS kind FROM new_signature UNION ALL "
-        f"SELECT {quote('id')}, %s FROM {table} WHERE {quote('mailbox')} = %s AND {quote('campaign_id')} = %s "
-        f"AND {quote('erased_at')} IS NULL) "
+        f"ON CONFLICT ({quote('mailbox')}, {quote('campaign_id')}) WHERE {quote('erased_at')} IS NULL "
+        f"DO UPDATE SET {quote('mailbox')} = EXCLUDED.{quote('mailbox')} "
+        f"RETURNING {quote('id')}, xmax = 0 AS made) "
         f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} "
         f"({quote('signature_id')}, {quote('kind')}, {email_columns}) "
-        f"SELECT {quote('id')}, kind, {', '.join(['%s'] * len(email_values))} FROM signer LIMIT 1 "
+        f"SELECT {quote('id')}, CASE WHEN made THEN %s ELSE %s END, "
+        f"{', '.join(['%s'] * len(email_values))} FROM signer "
         f"RETURNING {quote('id')}"
     )
     kinds = [OutgoingEmail.Kind.CONFIRM.value, OutgoingEmail.Kind.REPEAT.value]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*signature_values, *kinds, signature.mailbox, signature.campaign_id, *email_values])
+        cursor.execute(sql, [*signature_values, *kinds, *email_values])
         row = cursor.fetchone()
     return None if row is None else int(row[0])
 
