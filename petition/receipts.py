@@ -14,7 +14,7 @@ receipt's proof matches the secret token it was made with), and that is decided 
 that the request does the same work either way.
 """
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from django.core import signing
@@ -23,6 +23,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 
 from campaign.models import Campaign
 
@@ -72,8 +73,13 @@ def open_receipt(value: str | None, campaign: Campaign, visitor: str) -> Receipt
 
 def check_email_url(campaign: Campaign, receipt: Receipt, visitor: str, view: str = "petition:check_email") -> str:
     """The check-your-email page (`view`: the site's own, or the one in partners' frames) with the sealed receipt."""
-    path = reverse(view, args=[campaign.slug])
-    return f"{path}?{urlencode({'r': seal(receipt, campaign, visitor)})}"
+    return f"{_path(view, campaign.slug, get_language())}?{urlencode({'r': seal(receipt, campaign, visitor)})}"
+
+
+@lru_cache(maxsize=256)
+def _path(view: str, slug: str, language: str | None) -> str:
+    """A campaign page's path in a language (/cy/… for Welsh), reversed once per process: signing's hot path."""
+    return reverse(view, args=[slug])
 
 
 def sign_again_url(campaign: Campaign, value: str, receipt: Receipt, view: str = "petition:sign") -> str:

@@ -9,7 +9,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -251,7 +251,8 @@ def _sign_with(
     )
     if mistyped := receipts.open_receipt(form.cleaned_data["replacing"], campaign, visitor):
         receipts.replace(mistyped, receipt)
-    return redirect(receipts.check_email_url(campaign, receipt, visitor, view=check_email))
+    # A path, not a view's name: redirect() would try reversing it as one first (an exception per signature).
+    return HttpResponseRedirect(receipts.check_email_url(campaign, receipt, visitor, view=check_email))
 
 
 @require_GET
