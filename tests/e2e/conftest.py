@@ -31,6 +31,18 @@ class WhiteNoiseLiveServer(LiveServer):
         self.start()
 
 
+@pytest.fixture
+def signing_at_once(settings):
+    """What a journey through the pages needs to run at a test's pace: forms may be sent at once, each email is sent
+    as soon as it is queued (a sending run per signature, not one a second), and nothing public is cached."""
+    settings.SIGN_FORM_MIN_SECONDS = 0
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.OUTBOX_NUDGE_SECONDS = 0
+    settings.COUNT_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.CAMPAIGN_CACHE_SECONDS = 0
+
+
 @pytest.fixture(scope="session")
 def live_server(static_files):
     server = WhiteNoiseLiveServer("localhost")

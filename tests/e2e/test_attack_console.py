@@ -73,16 +73,8 @@ def sign_and_confirm(browser, live_server, campaign, mailoutbox, *, first_name, 
 
 
 @pytest.fixture
-def night(settings, mailoutbox):
+def night(signing_at_once, mailoutbox):
     """Tasks run at once, and nothing public is cached, so that each press shows at once on the public count."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    # Each signature's email is sent when it is signed: with one sending run a second, a signer within the second
-    # after another (a fast machine) waited for a run that had already been.
-    settings.OUTBOX_NUDGE_SECONDS = 0
-    settings.COUNT_CACHE_SECONDS = 0
-    settings.PAGE_CACHE_SECONDS = 0
-    settings.CAMPAIGN_CACHE_SECONDS = 0
-    settings.SIGN_FORM_MIN_SECONDS = 0
     return mailoutbox
 
 

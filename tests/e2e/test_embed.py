@@ -63,12 +63,8 @@ def stranger():
 
 
 @pytest.fixture(autouse=True)
-def signing_at_once(settings, live_server, partner):
-    """Forms may be sent at once, emails go straight to the outbox; the site is where the live server is."""
-    settings.SIGN_FORM_MIN_SECONDS = 0
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.COUNT_CACHE_SECONDS = 0
-    settings.PAGE_CACHE_SECONDS = 0
+def framed_at_once(signing_at_once, settings, live_server, partner):
+    """Signing at a test's pace; the site is where the live server is, and the partner may frame it."""
     settings.SITE_URL = live_server.url  # the origin the embedded form must come from
     settings.EMBED_ORIGINS = [partner.origin]
 

@@ -13,21 +13,9 @@ from petition.models import Signature
 from .conftest import PHONE
 from .screens import sticking_out
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("signing_at_once")]
 
 OVERVIEW = "/admin/petition/signature/overview/"
-
-
-@pytest.fixture(autouse=True)
-def signing_at_once(settings):
-    """Forms may be sent at once, emails go straight to the outbox, and pages are never cached."""
-    settings.SIGN_FORM_MIN_SECONDS = 0
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.COUNT_CACHE_SECONDS = 0
-    settings.PAGE_CACHE_SECONDS = 0
-    visits._pending.clear()
-    yield
-    visits._pending.clear()
 
 
 @pytest.fixture
@@ -62,7 +50,7 @@ def test_from_a_whatsapp_link_to_a_confirmed_signature_shared_by_copying_that_st
     page.get_by_label("Postcode", exact=True).fill("sw1a 1aa")
     page.get_by_role("button", name="Sign the letter").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")  # waits for the page
     assert page.get_by_text("We have sent a link to asha.patel@example.org").is_visible()
     assert page.get_by_role("link", name="Sign again with the right one").is_visible()
     assert page.get_by_role("link", name="Share on WhatsApp").is_visible()
@@ -74,7 +62,7 @@ def test_from_a_whatsapp_link_to_a_confirmed_signature_shared_by_copying_that_st
     page.goto(live_server.url + urlsplit(confirm).path)
     page.get_by_role("button", name="Confirm my signature").click()
 
-    assert page.get_by_text("is confirmed and counted").is_visible()
+    expect(page.get_by_text("is confirmed and counted")).to_be_visible()
     buttons = (
         page.locator(".share-buttons").get_by_role("link").or_(page.locator(".share-buttons").get_by_role("button"))
     )

@@ -4,24 +4,16 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from petition.models import Signature
 
 from .screens import sticking_out
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("signing_at_once")]
 
 SIGN_PAGE = "/c/online-safety-bill/sign/"
 PHONE_WIDTH = 360
-
-
-@pytest.fixture(autouse=True)
-def signing_at_once(settings):
-    """Forms may be sent at once, emails go straight to the outbox, and the count is never cached."""
-    settings.SIGN_FORM_MIN_SECONDS = 0
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.COUNT_CACHE_SECONDS = 0
-    settings.PAGE_CACHE_SECONDS = 0
 
 
 def shown_count(page):
@@ -53,8 +45,9 @@ def test_signing_on_a_phone_from_empty_form_to_confirmed_and_withdrawn(
     page.get_by_role("button", name="Sign the letter").click()
 
     summary = page.get_by_role("alert")
-    assert summary.get_by_role("heading", name="There is a problem").is_visible()
-    assert summary.get_by_role("link", name="Enter your first name").is_visible()
+    # expect() waits for the page the press leads to; is_visible() would look at once, perhaps at the old one.
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary.get_by_role("link", name="Enter your first name")).to_be_visible()
     assert summary.get_by_role("link", name="Enter your email address").get_attribute("href") == "#id_email"
     assert page.title().startswith("Error: ")
     assert accessibility_violations(page) == []
@@ -171,7 +164,7 @@ def test_form_pages_have_no_accessibility_violations_before_and_after_a_mistake(
 
     phone.get_by_role("main").get_by_role("button").click()
 
-    assert phone.get_by_role("alert").get_by_role("heading", name="There is a problem").is_visible()
+    expect(phone.get_by_role("alert").get_by_role("heading", name="There is a problem")).to_be_visible()
     assert accessibility_violations(phone) == []
     assert sticking_out(phone) == []
 

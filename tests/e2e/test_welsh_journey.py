@@ -12,17 +12,7 @@ from tests.petition.conftest import smtp_server  # noqa: F401 (a fixture: a real
 from .conftest import PHONE
 from .screens import sticking_out
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def signing_at_once(settings):
-    """Forms may be sent at once, emails are sent as soon as they are queued, and the count is never cached."""
-    settings.SIGN_FORM_MIN_SECONDS = 0
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.OUTBOX_NUDGE_SECONDS = 0
-    settings.COUNT_CACHE_SECONDS = 0
-    settings.PAGE_CACHE_SECONDS = 0
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("signing_at_once")]
 
 
 @pytest.fixture

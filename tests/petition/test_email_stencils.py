@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 NAMES = [
     ("Asha", "Patel"),
-    ("<b>Eve</b>", "O'Brien & \"Sons\""),  # escaped in the HTML, as written in the text
+    ("<b>Eve</b>", 'O\'Brien & "Sons"'),  # escaped in the HTML, as written in the text
     ("Siân", "ap Gwŷn"),
     ("%(title)s", "{{ campaign_url }}"),  # what a template or gettext would read as its own
     (emails._MARKER + "first_name" + emails._MARKER, "Smith"),  # cannot be known in advance; even so, kept apart
