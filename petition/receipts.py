@@ -78,7 +78,8 @@ def check_email_url(campaign: Campaign, receipt: Receipt, visitor: str, view: st
 
 @lru_cache(maxsize=256)
 def _path(view: str, slug: str, language: str | None) -> str:
-    """A campaign page's path in a language (/cy/… for Welsh), reversed once per process: signing's hot path."""
+    """A campaign page's path in a language (/cy/… for Welsh), reversed once per process: signing's and
+    confirming's hot path."""
     return reverse(view, args=[slug])
 
 
@@ -103,7 +104,7 @@ def inbox(receipt: Receipt) -> str | None:
 def confirmed_url(campaign: Campaign, visitor: str) -> str:
     """The thank-you page, telling this browser (only) that it has just confirmed."""
     value = signing.dumps({"c": campaign.pk, "v": _visitor(visitor)}, salt=CONFIRMED_SALT)
-    return f"{reverse('petition:thanks', args=[campaign.slug])}?{urlencode({'r': value})}"
+    return f"{_path('petition:thanks', campaign.slug, get_language())}?{urlencode({'r': value})}"
 
 
 def has_confirmed(value: str | None, campaign: Campaign, visitor: str) -> bool:

@@ -350,13 +350,14 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     campaign = signature.campaign
     # Whoever holds the link from the email has proved it is their inbox: theirs is the thank-you that says so.
     confirmed = receipts.confirmed_url(campaign, request.META.get("CSRF_COOKIE", ""))
+    # Paths, not views' names (redirect() would try reversing each as one first).
     if signature.status == Signature.Status.CONFIRMED:
-        return redirect(confirmed)
+        return HttpResponseRedirect(confirmed)
     if request.method == "POST":
         if not campaign.is_accepting_signatures():
             return render(request, "petition/not_open.html", {"campaign": campaign}, status=403)
         standing.confirm(signature)
-        return redirect(confirmed)
+        return HttpResponseRedirect(confirmed)
     public_name = shown_name(
         Audience.PUBLIC,
         first_name=signature.first_name,
