@@ -316,6 +316,10 @@ class Mailer:
 def _send_batch(batch: list[OutgoingEmail], mailer: Mailer) -> int:
     """Send a claimed batch, marking the emails sent MARK_EVERY at a time, and those not earned in one statement."""
     stopped = _stopped_updates(batch)
+    # The emails a signature is owed whatever else it has had (its confirmation) before those that may be capped
+    # (repeats, counted against the hour's few with what this batch has sent): signed from many places at once,
+    # the repeats can be queued before the confirmation is, and would otherwise take its place in the count.
+    batch = sorted(batch, key=lambda email: email.kind == OutgoingEmail.Kind.REPEAT)
     unmarked: list[tuple[int, str]] = []
     sent_to: Counter[int | None] = Counter()
     cancelled: list[int] = []
