@@ -10,14 +10,12 @@ the middleware would have sent, with the same defence against BREACH: a gzip hea
 "Heal the BREACH" padding), and a CSRF token masked afresh for each response.
 """
 
-import re
 import secrets
 import struct
 import zlib
 
-from django.middleware.gzip import GZipMiddleware
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware reads Accept-Encoding
 LEVEL = 6  # GZipMiddleware's (django.utils.text.compress_string)
 
 
@@ -44,7 +42,8 @@ class CompressedStart:
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
-    return bool(ACCEPTS_GZIP.search(accept_encoding))
+    """Whether Accept-Encoding takes gzip, read as GZipMiddleware reads it."""
+    return bool(re_accepts_gzip.search(accept_encoding))
 
 
 def _header() -> bytes:
