@@ -34,13 +34,27 @@ SHARDS = 16
 
 def add(campaign_id: int, region: str, delta: int) -> None:
     """Add `delta` to the campaign's count in `region`; call inside the transaction that justifies it."""
-    table = SignatureCount._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (campaign_id, region, shard, count) VALUES (%s, %s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (campaign_id, region, shard) DO UPDATE SET count = {table}.count + excluded.count",
-            [campaign_id, region, random.randrange(SHARDS), delta],  # noqa: S311
-        )
+        cursor.execute(_add_to_a_shard("VALUES (%s, %s, %s, %s)"), [campaign_id, region, _shard(), delta])
+
+
+def add_one_for(row: str) -> tuple[str, list[int]]:
+    """A statement, for a WITH, adding one to the count of the campaign and region of `row`, a query or WITH name
+    giving one row (campaign_id, region) or none: so that a change and its count can be one statement. Returns
+    the SQL and its parameters."""
+    return _add_to_a_shard(f"SELECT campaign_id, region, %s, 1 FROM {row}"), [_shard()]  # noqa: S608
+
+
+def _add_to_a_shard(rows: str) -> str:
+    table = SignatureCount._meta.db_table
+    return (
+        f"INSERT INTO {table} (campaign_id, region, shard, count) {rows} "
+        f"ON CONFLICT (campaign_id, region, shard) DO UPDATE SET count = {table}.count + excluded.count"
+    )
+
+
+def _shard() -> int:
+    return random.randrange(SHARDS)  # noqa: S311
 
 
 @dataclass(frozen=True)

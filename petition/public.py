@@ -67,6 +67,11 @@ def forget(campaign_ids: Collection[int]) -> None:
         caches["local"].clear()
 
 
+def forget_copies(**kwargs: object) -> None:
+    """Drop this process's copies of campaigns and their pages (a post_save receiver for Campaign)."""
+    caches["local"].clear()
+
+
 def region_rows(totals: Totals) -> list[RegionRow]:
     """Rows for the regional chart: name, count, and bar length as a share of the largest."""
     regions = postcodes.regions()

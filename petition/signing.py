@@ -57,14 +57,21 @@ def hash_ip(ip: str) -> str:
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
-def signature_for_token(token: str, *, purpose: Literal["confirm", "withdraw"]) -> Signature | None:
+def signature_for_token(
+    token: str, *, purpose: Literal["confirm", "withdraw"], campaign: Campaign | None = None
+) -> Signature | None:
     """The signature a link in an email points at, or None if the link is bad, spent, or (to confirm) expired.
+    Given the `campaign` the link names, only a signature of that campaign (with it as its campaign: no join).
 
     A confirmation link works for CONFIRMATION_LINK_MAX_AGE after the latest email that carried it.
     """
     if not TOKEN.fullmatch(token):
         return None
-    signature = Signature.objects.select_related("campaign").filter(token=token).first()
+    signatures = Signature.objects.filter(token=token)  # unique: no order needed to take the first
+    if campaign is None:
+        signature = next(iter(signatures.select_related("campaign")[:1]), None)
+    elif signature := next(iter(signatures.filter(campaign=campaign)[:1]), None):
+        signature.campaign = campaign
     if signature is None or purpose != "confirm" or signature.status != Signature.Status.PENDING:
         return signature
     max_age = timedelta(seconds=settings.CONFIRMATION_LINK_MAX_AGE)

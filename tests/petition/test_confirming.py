@@ -2,6 +2,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from petition import counting
@@ -132,6 +133,25 @@ def test_after_withdrawing_the_same_address_can_sign_again(campaign, confirmed, 
 
     assert sign(campaign).status_code == 302
     assert Signature.objects.get().status == Signature.Status.PENDING
+
+
+def test_a_confirmation_in_a_surge_takes_a_lookup_and_one_statement(
+    campaign, sign, deliver_outbox, client, django_assert_num_queries
+):
+    """On PostgreSQL, confirming and counting are one statement (its own transaction); the campaign is the one
+    this process keeps for signing."""
+    sign(campaign)
+    path = urlsplit(sent_links(deliver_outbox()[0])[0]).path
+
+    # SQLite: BEGIN, the UPDATE, the count and COMMIT, as Django counts them.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 5):
+        response = client.post(path)
+
+    assert response.status_code == 302
+    assert count(campaign) == 1
+    with django_assert_num_queries(1):  # pressed again: nothing more is counted, and nothing is written
+        assert client.post(path).status_code == 302
+    assert count(campaign) == 1
 
 
 def test_confirming_after_the_campaign_closed_is_refused(campaign, sign, deliver_outbox, client):
