@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -117,7 +117,7 @@ def _confirm_in_one_statement(signature: Signature) -> bool:
         f"counted AS ({add_one}) "
         "SELECT count(*) FROM confirmed"
     )
-    params = [Signature.Status.CONFIRMED.value, timezone.now(), signature.pk, Signature.Status.PENDING.value]
+    params: list[Any] = [Signature.Status.CONFIRMED.value, timezone.now(), signature.pk, Signature.Status.PENDING.value]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *add_params])
         (confirmed,) = cursor.fetchone()
