@@ -31,6 +31,7 @@ django.setup()
 print(json.dumps({
     "DEBUG": settings.DEBUG,
     "DATABASE": {k: settings.DATABASES["default"].get(k) for k in ("ENGINE", "NAME", "HOST", "PORT", "USER")},
+    "DATABASE_OPTIONS": settings.DATABASES["default"].get("OPTIONS", {}),
     "CACHE": settings.CACHES["default"],
     "MAILERS": settings.MAILERS,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
@@ -86,6 +87,15 @@ def test_production_urls_configure_postgres_redis_and_smtp():
     }
     assert settings["SECURE_SSL_REDIRECT"] is True
     assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_postgresql_keeps_statements_run_often_prepared_unless_a_pooler_forbids_it():
+    assert settings_under(**PRODUCTION)["DATABASE_OPTIONS"] | {"connect_timeout": 3} == {
+        "connect_timeout": 3,
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    assert settings_under(**PRODUCTION, DATABASE_PREPARE_THRESHOLD="0")["DATABASE_OPTIONS"] == {"connect_timeout": 3}
 
 
 def test_a_new_checkout_runs_on_sqlite_with_cache_in_memory():

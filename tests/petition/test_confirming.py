@@ -1,6 +1,7 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
@@ -152,6 +153,20 @@ def test_a_confirmation_in_a_surge_takes_a_lookup_and_one_statement(
     with django_assert_num_queries(1):  # pressed again: nothing more is counted, and nothing is written
         assert client.post(path).status_code == 302
     assert count(campaign) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL")
+def test_postgresql_plans_a_surge_s_confirmation_once_per_connection(campaign, sign, deliver_outbox, client):
+    for n in range(7):
+        sign(campaign, email=f"signer{n}@example.org", ip=f"203.0.113.{n}")
+    for link in (sent_links(email)[0] for email in deliver_outbox()):
+        assert client.post(urlsplit(link).path).status_code == 302
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any(statement.startswith("WITH confirmed AS (UPDATE") for statement in prepared), prepared
+    assert count(campaign) == 7
 
 
 def test_confirming_after_the_campaign_closed_is_refused(campaign, sign, deliver_outbox, client):
