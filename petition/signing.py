@@ -15,6 +15,7 @@ which email, if any, each earns.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Collection, Mapping
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Field, Max, Model, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -67,10 +68,9 @@ def signature_for_token(
     """
     if not TOKEN.fullmatch(token):
         return None
-    signatures = Signature.objects.filter(token=token)  # unique: no order needed to take the first
     if campaign is None:
-        signature = next(iter(signatures.select_related("campaign")[:1]), None)
-    elif signature := next(iter(signatures.filter(campaign=campaign)[:1]), None):
+        signature = Signature.objects.select_related("campaign").filter(token=token).first()
+    elif signature := _of_campaign_by_token(campaign, token):
         signature.campaign = campaign
     if signature is None or purpose != "confirm" or signature.status != Signature.Status.PENDING:
         return signature
@@ -79,6 +79,29 @@ def signature_for_token(
         return signature  # every email it had went after it was made: no need to ask when
     sent = signature.emails.filter(status=OutgoingEmail.Status.SENT).aggregate(last=Max("sent_at"))["last"]
     return signature if sent is not None and timezone.now() - sent <= max_age else None
+
+
+def _of_campaign_by_token(campaign: Campaign, token: str) -> Signature | None:
+    """The campaign's signature with this token: on PostgreSQL by a query the ORM compiles once per process (a
+    surge's confirmations are a hot path, and building the query cost more than running it)."""
+    if connection.vendor != "postgresql":  # SQLite's dates need the ORM's converters
+        return Signature.objects.filter(campaign=campaign, token=token).first()
+    sql, names = _by_token_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, token])
+        row = cursor.fetchone()
+    return None if row is None else Signature.from_db(connection.alias, names, row)
+
+
+@functools.cache
+def _by_token_query() -> tuple[str, list[str]]:
+    """The SQL of `Signature.objects.filter(campaign_id=…, token=…)[:1]` (no order: a token is unique) with its
+    two parameters in that order, and the names of the columns it selects."""
+    query = Signature.objects.filter(campaign_id=0, token="-")[:1].query  # noqa: S106 (a stand-in)
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    if list(params) != [0, "-"]:
+        raise AssertionError(f"Parameters in an unexpected order: {params}")
+    return sql, [field.attname for field in Signature._meta.concrete_fields]
 
 
 def sign(
@@ -144,29 +167,41 @@ def _store(signature: Signature) -> int | None:
     mailbox has just committed it. `xmax = 0` holds for a row this statement inserted, not for one it updated.
     """
     email = OutgoingEmail()
-    signature_columns, signature_values = _insert_values(signature)
-    email_columns, email_values = _insert_values(email, skip={"signature", "kind"})
+    sql, signature_fields, email_fields = _store_statement()
+    params = [
+        *_values(signature, signature_fields),
+        OutgoingEmail.Kind.CONFIRM.value,
+        OutgoingEmail.Kind.REPEAT.value,
+        *_values(email, email_fields),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+@functools.cache
+def _store_statement() -> tuple[str, list[Field[Any, Any]], list[Field[Any, Any]]]:
+    """`_store`'s statement, made once per process from the models, and the fields whose values it takes, in order."""
+    signature_fields = _inserted(Signature)
+    email_fields = _inserted(OutgoingEmail, skip={"signature", "kind"})
     quote = connection.ops.quote_name
     table = quote(Signature._meta.db_table)
     # Only model metadata is formatted in; every value is a parameter. The conflict target
     # is the partial unique index signature_one_per_mailbox.
     sql = (
-        f"WITH signer AS (INSERT INTO {table} ({signature_columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(signature_values))}) "
+        f"WITH signer AS (INSERT INTO {table} ({_columns(signature_fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(signature_fields))}) "
         f"ON CONFLICT ({quote('mailbox')}, {quote('campaign_id')}) WHERE {quote('erased_at')} IS NULL "
         f"DO UPDATE SET {quote('mailbox')} = EXCLUDED.{quote('mailbox')} "
         f"RETURNING {quote('id')}, xmax = 0 AS made) "
         f"INSERT INTO {quote(OutgoingEmail._meta.db_table)} "
-        f"({quote('signature_id')}, {quote('kind')}, {email_columns}) "
+        f"({quote('signature_id')}, {quote('kind')}, {_columns(email_fields)}) "
         f"SELECT {quote('id')}, CASE WHEN made THEN %s ELSE %s END, "
-        f"{', '.join(['%s'] * len(email_values))} FROM signer "
+        f"{', '.join(['%s'] * len(email_fields))} FROM signer "
         f"RETURNING {quote('id')}"
     )
-    kinds = [OutgoingEmail.Kind.CONFIRM.value, OutgoingEmail.Kind.REPEAT.value]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*signature_values, *kinds, *email_values])
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return sql, signature_fields, email_fields
 
 
 def _store_in_transaction(signature: Signature) -> int | None:
@@ -184,13 +219,19 @@ def _store_in_transaction(signature: Signature) -> int | None:
         return OutgoingEmail.objects.create(signature=existing, kind=OutgoingEmail.Kind.REPEAT).pk
 
 
-def _insert_values(instance: Model, skip: Collection[str] = ()) -> tuple[str, list[Any]]:
-    """Quoted column names and database values for inserting an unsaved model instance."""
-    fields = [field for field in instance._meta.concrete_fields if not field.primary_key and field.name not in skip]
+def _inserted(model: type[Model], skip: Collection[str] = ()) -> list[Field[Any, Any]]:
+    """The fields an INSERT of the model gives values for: every column but the primary key and those skipped."""
+    return [field for field in model._meta.concrete_fields if not field.primary_key and field.name not in skip]
+
+
+def _columns(fields: list[Field[Any, Any]]) -> str:
     # A concrete field always has a column: the stub allows for None, which only fields without one have.
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)  # type: ignore[arg-type]
-    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
-    return columns, values
+    return ", ".join(connection.ops.quote_name(field.column) for field in fields)  # type: ignore[arg-type]
+
+
+def _values(instance: Model, fields: list[Field[Any, Any]]) -> list[Any]:
+    """The database values of an unsaved instance's fields, as an INSERT takes them (defaults made now)."""
+    return [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
 
 
 def ask_to_resend(campaign: Campaign, address: str) -> None:
