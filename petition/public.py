@@ -2,7 +2,7 @@
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -55,6 +55,15 @@ def _messages_key(campaign_id: int) -> str:
     return f"petition:messages:{campaign_id}"
 
 
+class Kept(NamedTuple):
+    campaign: Campaign
+    until: float  # time.monotonic() when it is to be read again
+
+
+# The campaigns signing reads, by slug, each kept for CAMPAIGN_CACHE_SECONDS (petition.views._campaign_for_signing).
+kept_campaigns: dict[str, Kept] = {}
+
+
 def forget(campaign_ids: Collection[int]) -> None:
     """Drop the cached public lists of these campaigns: a name or message in them may no longer be shown.
 
@@ -64,12 +73,13 @@ def forget(campaign_ids: Collection[int]) -> None:
     """
     if campaign_ids:
         cache.delete_many([key(pk) for pk in campaign_ids for key in (_recent_key, _messages_key)])
-        caches["local"].clear()
+        forget_copies()
 
 
 def forget_copies(**kwargs: object) -> None:
     """Drop this process's copies of campaigns and their pages (a post_save receiver for Campaign)."""
     caches["local"].clear()
+    kept_campaigns.clear()
 
 
 def region_rows(totals: Totals) -> list[RegionRow]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaign.loading import content_files, load_campaign
 from campaign.models import Ask, Campaign, Fact, Source
-from petition import visits
+from petition import public, visits
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -55,10 +55,12 @@ def empty_cache():
     (petition.visits): each test starts with none."""
     for cache in caches.all():
         cache.clear()
+    public.kept_campaigns.clear()
     visits._pending.clear()
     yield
     for cache in caches.all():
         cache.clear()
+    public.kept_campaigns.clear()
     visits._pending.clear()
 
 
