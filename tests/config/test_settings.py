@@ -94,6 +94,7 @@ def test_postgresql_keeps_statements_run_often_prepared_unless_a_pooler_forbids_
         "connect_timeout": 3,
         "server_side_binding": True,
         "prepare_threshold": 5,
+        "options": "-c plan_cache_mode=force_custom_plan",
     }
     assert settings_under(**PRODUCTION, DATABASE_PREPARE_THRESHOLD="0")["DATABASE_OPTIONS"] == {"connect_timeout": 3}
 

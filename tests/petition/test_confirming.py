@@ -167,6 +167,9 @@ def test_postgresql_plans_a_surge_s_confirmation_once_per_connection(campaign, s
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert any(statement.startswith("WITH confirmed AS (UPDATE") for statement in prepared), prepared
     assert count(campaign) == 7
+    with connection.cursor() as cursor:  # still planned for each run's values: no plan made once for any
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_custom_plan",)
 
 
 def test_confirming_after_the_campaign_closed_is_refused(campaign, sign, deliver_outbox, client):
