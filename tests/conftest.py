@@ -55,12 +55,12 @@ def empty_cache():
     (petition.visits): each test starts with none."""
     for cache in caches.all():
         cache.clear()
-    public.kept_campaigns.clear()
+    public.forget_copies()
     visits._pending.clear()
     yield
     for cache in caches.all():
         cache.clear()
-    public.kept_campaigns.clear()
+    public.forget_copies()
     visits._pending.clear()
 
 

@@ -156,7 +156,7 @@ def test_a_confirmation_in_a_surge_takes_a_lookup_and_one_statement(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL")
-def test_postgresql_plans_a_surge_s_confirmation_once_per_connection(campaign, sign, deliver_outbox, client):
+def test_postgresql_parses_a_surge_s_confirmation_once_per_connection(campaign, sign, deliver_outbox, client):
     for n in range(7):
         sign(campaign, email=f"signer{n}@example.org", ip=f"203.0.113.{n}")
     for link in (sent_links(email)[0] for email in deliver_outbox()):
