@@ -30,11 +30,13 @@ SPECIAL_USE = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def registrable(domain: str) -> str:
     """The domain its owner registered (eTLD+1): example.co.uk for mail.example.co.uk.
 
     Takes a lower-case ASCII (punycode) domain. One that is itself a public suffix, or that the list
-    cannot read (an address literal), is its own registrable domain.
+    cannot read (an address literal), is its own registrable domain. Cached: the same few thousand domains
+    come again and again, and each signature asks twice (for its limits and for its row).
     """
     if domain.startswith("["):
         return domain

@@ -5,7 +5,7 @@ import time
 import unicodedata
 from functools import cache
 from html import escape
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -23,6 +23,9 @@ from localflavor.gb.forms import GBPostcodeField
 from campaign.models import Campaign
 
 from . import consent, domains, exports, names, postcodes, sharing
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Control characters other than tab and newlines have no place in a name or message.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -61,11 +64,12 @@ class LongSelect(forms.Select):
         return mark_safe(f"<select{flatatt(attrs)}>\n{options}\n</select>")  # noqa: S308
 
 
-def clean_text(value: str, label: str, max_length: int, *, one_line: bool = False) -> str:
+def clean_text(value: str, label: "StrOrPromise", max_length: int, *, one_line: bool = False) -> str:
     """Normalised text without control characters, its length checked after normalising (which can lengthen it).
 
     Lengths are checked here rather than by a maxlength on the input, which
-    would cut pasted text short without saying so.
+    would cut pasted text short without saying so. The `label` names the field in a message (lazy: it is
+    translated only for one).
     """
     value = unicodedata.normalize("NFC", value).strip()
     if CONTROL_CHARACTERS.search(value):
@@ -237,6 +241,8 @@ class SignForm(forms.Form):
             # "Yes, use …" under a suggested correction: the address on the button replaces the one typed.
             data = data.copy()
             data["email"] = use_email
+        # Our templates write each label without Django's suffix: "" spares translating ":" for every form.
+        kwargs.setdefault("label_suffix", "")
         super().__init__(data, *args, **kwargs)
         self.campaign = campaign
         self.visitor = visitor  # the visitor's CSRF secret, which the form's clock is tied to
@@ -290,13 +296,13 @@ class SignForm(forms.Form):
         return sharing.known_source(self.data.get("source") if self.is_bound else self.initial.get("source"))
 
     def clean_first_name(self) -> str:
-        return clean_text(self.cleaned_data["first_name"], gettext("First name"), 50, one_line=True)
+        return clean_text(self.cleaned_data["first_name"], _("First name"), 50, one_line=True)
 
     def clean_last_name(self) -> str:
-        return clean_text(self.cleaned_data["last_name"], gettext("Last name"), 50, one_line=True)
+        return clean_text(self.cleaned_data["last_name"], _("Last name"), 50, one_line=True)
 
     def clean_message(self) -> str:
-        return clean_text(self.cleaned_data["message"], gettext("Message"), 500)
+        return clean_text(self.cleaned_data["message"], _("Message"), 500)
 
     def clean(self) -> dict[str, Any]:
         # Form.clean returns cleaned_data; its stub allows for an override that returns None.

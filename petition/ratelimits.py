@@ -17,6 +17,7 @@ the database with held rows.
 
 import functools
 import ipaddress
+import os
 import time
 from dataclasses import dataclass
 
@@ -130,7 +131,7 @@ return counts
 def _increment(keys: list[tuple[str, int]]) -> list[int]:
     """Add one to each (key, ttl) counter and return the new counts."""
     if settings.REDIS_URL:
-        counts: list[int] = _increment_script(settings.REDIS_URL)(
+        counts: list[int] = _increment_script(settings.REDIS_URL, os.getpid())(
             keys=[key for key, _ in keys], args=[ttl for _, ttl in keys]
         )
         return counts
@@ -148,16 +149,19 @@ def _increment(keys: list[tuple[str, int]]) -> list[int]:
 
 
 def redis_client() -> redis.Redis:
-    """A client for REDIS_URL, shared by this process (it keeps a pool of connections)."""
-    return _redis(settings.REDIS_URL)
+    """A client for REDIS_URL, this process's own."""
+    return _redis(settings.REDIS_URL, os.getpid())
 
 
 @functools.cache
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+def _redis(url: str, pid: int) -> redis.Redis:
+    """One connection for the process (`pid`: a forked child makes its own, never writing on its parent's socket),
+    kept open and shared by its threads under the client's lock. A pool's checkout and return cost the signing
+    request more than the command they carry; a broken connection is made again at its next command."""
+    return redis.Redis.from_url(url, single_connection_client=True)
 
 
 @functools.cache
-def _increment_script(url: str) -> Script:
+def _increment_script(url: str, pid: int) -> Script:
     """INCREMENT, sent by its digest (EVALSHA), and in full only to a server that does not have it yet."""
-    return _redis(url).register_script(INCREMENT)
+    return _redis(url, pid).register_script(INCREMENT)

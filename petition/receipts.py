@@ -62,6 +62,8 @@ def seal(receipt: Receipt, campaign: Campaign, visitor: str) -> str:
 
 def open_receipt(value: str | None, campaign: Campaign, visitor: str) -> Receipt | None:
     """The receipt in a URL, if it is ours, recent, for this campaign and for this browser; else None."""
+    if not value:
+        return None  # nothing to open: most signatures replace none
     try:
         data = signing.loads(value or "", salt=SIGNED_SALT, max_age=MAX_AGE)
         if data["c"] != campaign.pk or not constant_time_compare(data["v"], _visitor(visitor)):
