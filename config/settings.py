@@ -154,16 +154,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", defa
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when PostgreSQL is unreachable: the request gets a 503 page instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
-    # Parameters sent apart from the statement, and a statement a connection has run this many times kept
-    # prepared on the server (psycopg), so that PostgreSQL does not parse it again: signing and confirming cost
-    # PostgreSQL about a third less CPU. Still planned for each run's own values (force_custom_plan): a plan made
-    # once for any value would serve an admin filter on a rare email domain as it serves gmail.com. 0 turns
-    # preparing off, for a pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+    # Parameters sent apart from the statement; the hot path's few statements kept prepared once a connection has
+    # run one this many times, and nothing else (config.postgres says why). 0 turns preparing off, for a pooler
+    # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
     if prepare_threshold := env.int("DATABASE_PREPARE_THRESHOLD", default=5):
+        from config.postgres import Cursor as PreparingCursor
+
         DATABASES["default"]["OPTIONS"] |= {
             "server_side_binding": True,
             "prepare_threshold": prepare_threshold,
-            "options": "-c plan_cache_mode=force_custom_plan",
+            "cursor_factory": PreparingCursor,
         }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the task worker write to one file: WAL lets readers

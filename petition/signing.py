@@ -31,6 +31,7 @@ from django.utils.crypto import salted_hmac
 
 from campaign import PRIVACY_NOTICE_VERSION
 from campaign.models import Campaign
+from config import postgres
 
 from . import audit, consent, domains, emails, holding, postcodes, receipts
 from .mailboxes import mailbox
@@ -102,7 +103,7 @@ def _by_token_query() -> tuple[str, list[str]]:
     sql, params = query.get_compiler(connection=connection).as_sql()
     if list(params) != [0, "-"]:
         raise AssertionError(f"Parameters in an unexpected order: {params}")
-    return sql, [field.attname for field in Signature._meta.concrete_fields]
+    return postgres.keep_prepared(sql), [field.attname for field in Signature._meta.concrete_fields]
 
 
 def sign(
@@ -191,7 +192,7 @@ def _store_statement() -> tuple[str, list[Field[Any, Any]], list[Field[Any, Any]
     table = quote(Signature._meta.db_table)
     # Only model metadata is formatted in; every value is a parameter. The conflict target
     # is the partial unique index signature_one_per_mailbox.
-    sql = (
+    sql = postgres.keep_prepared(
         f"WITH signer AS (INSERT INTO {table} ({_columns(signature_fields)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(signature_fields))}) "
         f"ON CONFLICT ({quote('mailbox')}, {quote('campaign_id')}) WHERE {quote('erased_at')} IS NULL "

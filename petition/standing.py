@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config import postgres
+
 from . import audit, counting, public
 from .models import AuditEntry, DeliveryPack, OutgoingEmail, ResendRequest, Signature, SignatureQuerySet
 
@@ -109,7 +111,7 @@ def _confirm_in_one_statement(signature: Signature) -> bool:
     leaves it counted here, and one committed after it finds it confirmed and counts it itself."""
     quote = connection.ops.quote_name
     add_one, add_params = counting.add_one_for("confirmed WHERE counts")
-    sql = (
+    sql = postgres.keep_prepared(
         f"WITH confirmed AS (UPDATE {quote(Signature._meta.db_table)} "  # noqa: S608
         f"SET {quote('status')} = %s, {quote('confirmed_at')} = %s "
         f"WHERE {quote('id')} = %s AND {quote('status')} = %s "

@@ -89,12 +89,12 @@ def test_production_urls_configure_postgres_redis_and_smtp():
     assert settings["SESSION_COOKIE_SECURE"] is True
 
 
-def test_postgresql_keeps_statements_run_often_prepared_unless_a_pooler_forbids_it():
+def test_postgresql_keeps_the_hot_path_s_statements_prepared_unless_a_pooler_forbids_it():
     assert settings_under(**PRODUCTION)["DATABASE_OPTIONS"] | {"connect_timeout": 3} == {
         "connect_timeout": 3,
         "server_side_binding": True,
         "prepare_threshold": 5,
-        "options": "-c plan_cache_mode=force_custom_plan",
+        "cursor_factory": "<class 'config.postgres.Cursor'>",  # which prepares only the statements it is told to
     }
     assert settings_under(**PRODUCTION, DATABASE_PREPARE_THRESHOLD="0")["DATABASE_OPTIONS"] == {"connect_timeout": 3}
 
