@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Field, Max, Model, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -240,13 +240,23 @@ def _columns(fields: list[Field[Any, Any]]) -> str:
     return ", ".join(connection.ops.quote_name(field.column) for field in fields)  # type: ignore[arg-type]
 
 
+# Fields whose value for the database is the Python value itself when that is None or of the type given: their
+# get_db_prep_save would only return it, and a signature has forty values. Exact classes: a subclass may
+# prepare its values otherwise.
+_AS_GIVEN: dict[type[Field[Any, Any]], type] = {models.CharField: str, models.TextField: str, models.BooleanField: bool}
+
+
 def _values(fields: list[Field[Any, Any]], given: Mapping[str, Any]) -> list[Any]:
     """The database values of a new row's fields, as an INSERT takes them: those `given` (by attname), else each
     field's default, made now. (No model instance: making one cost more than the rest of the statement's values.)"""
-    return [
-        field.get_db_prep_save(given[field.attname] if field.attname in given else field.get_default(), connection)
-        for field in fields
-    ]
+    values = []
+    for field in fields:
+        value = given[field.attname] if field.attname in given else field.get_default()
+        as_given = _AS_GIVEN.get(type(field))
+        if as_given is None or (value is not None and type(value) is not as_given):
+            value = field.get_db_prep_save(value, connection)
+        values.append(value)
+    return values
 
 
 def ask_to_resend(campaign: Campaign, address: str) -> None:

@@ -139,6 +139,26 @@ def test_welsh_form_errors_and_error_summary(client, campaign):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "hint", "other"),
+    [
+        ("/c/letter/sign/", "For the count by region. We never publish your full postcode.", "Ar gyfer y cyfrif"),
+        (
+            "/cy/c/letter/sign/",
+            "Ar gyfer y cyfrif fesul rhanbarth. Nid ydym byth yn cyhoeddi eich cod post llawn.",
+            "For",
+        ),
+    ],
+)
+def test_a_field_s_hint_is_in_the_page_s_language_and_read_with_its_input(client, campaign, path, hint, other):
+    # On the page, and on the form sent back to correct.
+    for page in (client.get(path).content.decode(), client.post(path, {"location": "uk"}).content.decode()):
+        assert f'<p class="hint" id="id_postcode_helptext">{hint}</p>' in page
+        assert re.search(r'<input[^>]*aria-describedby="id_postcode_helptext[^"]*"[^>]*id="id_postcode"', page)
+        assert f'id="id_postcode_helptext">{other}' not in page
+
+
+@pytest.mark.django_db
 def test_a_welsh_signer_gets_welsh_email_with_welsh_links_and_keeps_their_language(client, campaign, deliver_outbox):
     data = valid_form(campaign, client=client) | {"email": "gwen@example.org"}
     response = client.post("/cy/c/letter/sign/", data, REMOTE_ADDR="203.0.113.9")
