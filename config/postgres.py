@@ -7,7 +7,8 @@ PostgreSQL's CPU planned for each run and 250 µs kept prepared. Every other sta
 pages' filters among them, is planned for each run's own values: a plan made once for any value would serve a
 filter on a rare email domain as it serves gmail.com. So a connection prepares only the statements marked here,
 once it has run one DATABASE_PREPARE_THRESHOLD times (config.settings; 0 turns preparing off, for a pooler that
-cannot keep prepared statements).
+cannot keep prepared statements). One exception: psycopg always prepares what executemany runs (only the visit
+counts' upsert, by its unique key, runs through it): a statement that filters should not.
 """
 
 from typing import Any

@@ -154,9 +154,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", defa
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when PostgreSQL is unreachable: the request gets a 503 page instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
-    # Parameters sent apart from the statement; the hot path's few statements kept prepared once a connection has
-    # run one this many times, and nothing else (config.postgres says why). 0 turns preparing off, for a pooler
-    # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+    # Parameters sent apart from the statement, and the hot path's few statements kept prepared (config.postgres).
+    # 0 turns preparing off, for a pooler in transaction mode that cannot keep prepared statements (PgBouncer < 1.21).
     if prepare_threshold := env.int("DATABASE_PREPARE_THRESHOLD", default=5):
         from config.postgres import Cursor as PreparingCursor
 

@@ -156,8 +156,9 @@ def redis_client() -> redis.Redis:
 @functools.cache
 def _redis(url: str, pid: int) -> redis.Redis:
     """One connection for the process (`pid`: a forked child makes its own, never writing on its parent's socket),
-    kept open and shared by its threads under the client's lock. A pool's checkout and return cost the signing
-    request more than the command they carry; a broken connection is made again at its next command."""
+    kept open: a pool's checkout and return cost the signing request more than the command they carry. A broken
+    connection is made again at its next command. Made for processes of one thread (gunicorn's sync workers, the
+    task worker): threads would take turns on it, each holding it through its retries while Redis is away."""
     return redis.Redis.from_url(url, single_connection_client=True)
 
 

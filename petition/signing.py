@@ -225,14 +225,20 @@ def _store_in_transaction(signature: Signature) -> int | None:
 def _inserted(model: type[Model], skip: Collection[str] = ()) -> list[Field[Any, Any]]:
     """The fields an INSERT of the model gives values for: every column but the primary key and those skipped.
 
-    None may set its own value on saving (auto_now and the like), which `_values` would not know to do.
+    None may set its own value on saving (auto_now, a file's name and the like), which `_values` would not do.
     """
     fields = [field for field in model._meta.concrete_fields if not field.primary_key and field.name not in skip]
-    if setting := [
-        field.name for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-    ]:
+    if setting := [field.name for field in fields if _sets_itself(field)]:
         raise ImproperlyConfigured(f"signing inserts {model.__name__} without saving it: {setting} would be left unset")
     return fields
+
+
+def _sets_itself(field: Field[Any, Any]) -> bool:
+    """Whether saving gives the field a value of its own (its class overrides pre_save, and a date field's only
+    when it is auto_now or auto_now_add)."""
+    if isinstance(field, models.DateField):
+        return field.auto_now or field.auto_now_add
+    return type(field).pre_save is not Field.pre_save
 
 
 def _columns(fields: list[Field[Any, Any]]) -> str:

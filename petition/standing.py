@@ -24,6 +24,7 @@ Nothing else changes a signature's status or personal data, or the counter rows.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -109,9 +110,19 @@ def _confirm_in_one_statement(signature: Signature) -> bool:
     """`confirm` as one statement, and so one round trip and its own transaction: the hot path of a surge's
     confirmations. The UPDATE reads the row as it stands once it holds its lock, so a release committed before it
     leaves it counted here, and one committed after it finds it confirmed and counts it itself."""
-    quote = connection.ops.quote_name
     add_one, add_params = counting.add_one_for("confirmed WHERE counts")
-    sql = postgres.keep_prepared(
+    params: list[Any] = [Signature.Status.CONFIRMED.value, timezone.now(), signature.pk, Signature.Status.PENDING.value]
+    with connection.cursor() as cursor:
+        cursor.execute(_confirm_statement(add_one), [*params, *add_params])
+        (confirmed,) = cursor.fetchone()
+    return bool(confirmed)
+
+
+@functools.cache
+def _confirm_statement(add_one: str) -> str:
+    """`_confirm_in_one_statement`'s statement, with `add_one` (the count's part), made once per process."""
+    quote = connection.ops.quote_name
+    return postgres.keep_prepared(
         f"WITH confirmed AS (UPDATE {quote(Signature._meta.db_table)} "  # noqa: S608
         f"SET {quote('status')} = %s, {quote('confirmed_at')} = %s "
         f"WHERE {quote('id')} = %s AND {quote('status')} = %s "
@@ -119,11 +130,6 @@ def _confirm_in_one_statement(signature: Signature) -> bool:
         f"counted AS ({add_one}) "
         "SELECT count(*) FROM confirmed"
     )
-    params: list[Any] = [Signature.Status.CONFIRMED.value, timezone.now(), signature.pk, Signature.Status.PENDING.value]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *add_params])
-        (confirmed,) = cursor.fetchone()
-    return bool(confirmed)
 
 
 @transaction.atomic

@@ -170,7 +170,7 @@ def _campaign(slug: str) -> Campaign:
 
 def _campaign_for_signing(slug: str) -> Campaign:
     """The campaign with its signing policy, as this process read it in the last CAMPAIGN_CACHE_SECONDS: signing's
-    and confirming's hot path.
+    and confirming's hot path, and the pages that follow each (check your email, thanks).
 
     One instance serves every request in that time, not a copy for each (unpickling a copy from Django's local cache
     cost 60–120 µs of each signature): the views and templates given it only read it.
@@ -265,7 +265,7 @@ def _sign_with(
 @require_GET
 def check_email(request: HttpRequest, slug: str) -> HttpResponse:
     """Where the email went, shown to the browser that has just signed; and a request to share meanwhile."""
-    campaign = _campaign(slug)
+    campaign = _campaign_for_signing(slug)
     value = request.GET.get("r", "")
     receipt = receipts.open_receipt(value, campaign, request.META.get("CSRF_COOKIE", ""))
     context = {
@@ -378,7 +378,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     """Says "confirmed and counted" only to the browser that has just confirmed; to anyone else, thanks and share."""
-    campaign = _campaign(slug)
+    campaign = _campaign_for_signing(slug)
     context = {
         "campaign": campaign,
         "totals": counting.totals(campaign),

@@ -139,6 +139,15 @@ def test_welsh_form_errors_and_error_summary(client, campaign):
 
 
 @pytest.mark.django_db
+def test_a_message_names_its_field_in_the_page_s_language(client, campaign):
+    english = client.post("/c/letter/sign/", {"first_name": "Asha\nClick here"}).content.decode()
+    welsh = client.post("/cy/c/letter/sign/", {"first_name": "Asha\nClick here"}).content.decode()
+
+    assert "First name must be on one line" in english
+    assert "Rhaid i Enw cyntaf fod ar un llinell" in welsh
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("path", "hint", "other"),
     [
