@@ -65,7 +65,7 @@ def open_receipt(value: str | None, campaign: Campaign, visitor: str) -> Receipt
     if not value:
         return None  # nothing to open: most signatures replace none
     try:
-        data = signing.loads(value or "", salt=SIGNED_SALT, max_age=MAX_AGE)
+        data = signing.loads(value, salt=SIGNED_SALT, max_age=MAX_AGE)
         if data["c"] != campaign.pk or not constant_time_compare(data["v"], _visitor(visitor)):
             return None
         return Receipt(email_id=data["e"], proof=data["p"], source=data["s"])
